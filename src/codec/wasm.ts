@@ -1,0 +1,88 @@
+// The WebAssembly core behind the Codec interface. One instance (one memory) per codec;
+// the connection's state is copied into the core's STATE region for each call and back.
+// Memory grows when an input needs more room, and every view is refreshed after growth.
+import { DESC_CAPACITY, DESC_WORDS, RESULT_WORDS, STATE_WORDS, R_CONSUMED } from './layout.js';
+import type { Codec } from './types.js';
+import { ParserState } from './types.js';
+import { type CoreExports, instantiateCore, loadCoreSync } from './wasm-module.js';
+
+/** Bytes past any input that wide loads may touch (assembly/regions.ts). */
+const SLACK = 16;
+const PAGE = 65536;
+
+export class WasmCodec implements Codec {
+  readonly core = 'wasm' as const;
+  readonly simd: boolean;
+  /** The raw exports, for benchmarks and tools that work on data already in memory. */
+  readonly exports: CoreExports;
+  /** Where inputs are written in linear memory. */
+  readonly inputPtr: number;
+  bytes!: Uint8Array;
+  descriptors!: Uint32Array;
+  result!: Uint32Array;
+  private stateView!: Uint32Array;
+  private buffer: ArrayBuffer | undefined;
+
+  constructor(loaded: { module: WebAssembly.Module; simd: boolean } = loadCoreSync()) {
+    this.simd = loaded.simd;
+    this.exports = instantiateCore(loaded.module);
+    this.inputPtr = this.exports.inputPtr();
+    this.refresh();
+  }
+
+  get base(): number {
+    return this.inputPtr;
+  }
+
+  /** Re-creates the views when memory.grow replaced the ArrayBuffer. */
+  private refresh(): void {
+    const buffer = this.exports.memory.buffer;
+    if (buffer === this.buffer) return;
+    this.buffer = buffer;
+    this.bytes = new Uint8Array(buffer);
+    this.descriptors = new Uint32Array(buffer, this.exports.DESCRIPTORS.value, DESC_CAPACITY * DESC_WORDS);
+    this.result = new Uint32Array(buffer, this.exports.RESULT.value, RESULT_WORDS);
+    this.stateView = new Uint32Array(buffer, this.exports.STATE.value, STATE_WORDS);
+  }
+
+  /** Makes room for `length` input bytes (plus slack) and returns the input view. */
+  reserve(length: number): Uint8Array {
+    const needed = this.inputPtr + length + SLACK;
+    const memory = this.exports.memory;
+    if (needed > memory.buffer.byteLength) {
+      memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE));
+    }
+    this.refresh();
+    return this.bytes;
+  }
+
+  mask(data: Uint8Array, key: number, phase = 0): void {
+    const bytes = this.reserve(data.length);
+    bytes.set(data, this.inputPtr);
+    this.exports.mask(this.inputPtr, data.length, key, phase);
+    data.set(bytes.subarray(this.inputPtr, this.inputPtr + data.length));
+  }
+
+  validateUtf8(data: Uint8Array, state = 0): number {
+    this.reserve(data.length).set(data, this.inputPtr);
+    return this.exports.validateUtf8(this.inputPtr, data.length, state);
+  }
+
+  parse(state: ParserState, chunk: Uint8Array, options: number, maxPayload: number): number {
+    const carry = state.carry;
+    const carryLength = carry === null ? 0 : carry.length;
+    const length = carryLength + chunk.length;
+    const bytes = this.reserve(length);
+    const ptr = this.inputPtr;
+    if (carry !== null) bytes.set(carry, ptr);
+    bytes.set(chunk, ptr + carryLength);
+    const sv = this.stateView;
+    const words = state.words;
+    for (let i = 0; i < STATE_WORDS; i++) sv[i] = words[i];
+    const n = this.exports.parse(ptr, length, options, maxPayload);
+    for (let i = 0; i < STATE_WORDS; i++) words[i] = sv[i];
+    const consumed = this.result[R_CONSUMED];
+    state.carry = consumed < length ? bytes.slice(ptr + consumed, ptr + length) : null;
+    return n;
+  }
+}
