@@ -118,3 +118,11 @@ export const E_CLOSE_UTF8 = 15;
 //   6      after F0: 90-BF, then two
 //   7      after F4: 80-8F, then two (nothing above U+10FFFF)
 export const U_ACCEPT = 0;
+
+// ── Decoder-level error codes (raised in src/protocol, share the error table) ──────────
+/** A message made of more frames than the Decoder's maxFragments. */
+export const E_TOO_MANY_FRAGMENTS = 16;
+/** An inflated (permessage-deflate) message larger than maxPayload. */
+export const E_INFLATED_TOO_BIG = 17;
+/** A compressed message that does not inflate (RFC 7692 section 6.2). */
+export const E_INFLATE = 18;
