@@ -25,13 +25,13 @@ export function headerLength(length: number, masked: boolean): number {
 }
 
 /**
- * Writes a frame header at `target[at]`; `key` is the 4-byte masking key packed
- * little-endian (wire byte 0 in bits 0-7), or -1 for an unmasked frame. Returns its length.
+ * Writes a frame header at `target[at]`; when `masked`, `key` is the 4-byte masking key
+ * packed little-endian (wire byte 0 in bits 0-7). Returns the header's length.
  */
 export function writeHeader(
-  target: Uint8Array, at: number, opcode: number, length: number, fin: boolean, rsv1: boolean, key: number,
+  target: Uint8Array, at: number, opcode: number, length: number, fin: boolean, rsv1: boolean,
+  masked: boolean, key: number,
 ): number {
-  const masked = key !== -1;
   target[at] = (fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | opcode;
   let p = at + 2;
   if (length < 126) {
@@ -60,10 +60,11 @@ export function writeHeader(
 }
 
 /** Random masking keys, drawn from crypto.getRandomValues a pool at a time. */
-class KeyPool {
+export class KeyPool {
   private readonly pool = new Uint32Array(1024);
   private next = this.pool.length;
 
+  /** A fresh random key (u32). */
   take(): number {
     if (this.next === this.pool.length) {
       crypto.getRandomValues(this.pool);
@@ -110,7 +111,7 @@ export class Encoder {
     const length = payload.length;
     if (!this.masked && length >= SEPARATE_PAYLOAD_MIN) {
       const header = allocBytes(headerLength(length, false));
-      writeHeader(header, 0, opcode, length, fin, rsv1, -1);
+      writeHeader(header, 0, opcode, length, fin, rsv1, false, 0);
       return [header, payload];
     }
     return [this.frameBuffer(opcode, payload, fin, rsv1)];
@@ -119,12 +120,12 @@ export class Encoder {
   /** One frame as one buffer, header and (masked) payload together. */
   frameBuffer(opcode: number, payload: Uint8Array, fin = true, rsv1 = false): Bytes {
     const length = payload.length;
-    const key = this.masked ? this.keys.take() | 0 : -1;
+    const key = this.masked ? this.keys.take() : 0;
     const size = headerLength(length, this.masked);
     const out = allocBytes(size + length);
-    writeHeader(out, 0, opcode, length, fin, rsv1, key);
+    writeHeader(out, 0, opcode, length, fin, rsv1, this.masked, key);
     out.set(payload, size);
-    if (this.masked && length > 0) this.codec.mask(out.subarray(size), key >>> 0, 0);
+    if (this.masked && length > 0) this.codec.mask(out.subarray(size), key, 0);
     return out;
   }
 

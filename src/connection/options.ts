@@ -1,0 +1,91 @@
+// Connection options: merged with defaults once and validated once, with errors that
+// name the allowed values (STYLE.md 11). Shared by the server and the client.
+import type { Codec } from '../codec/types.js';
+import { createCodec } from '../codec/index.js';
+import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD } from '../protocol/decoder.js';
+
+export interface ConnectionOptions {
+  /** Largest message accepted, in bytes (0: no limit below 4 GiB). Default 100 MiB, as `ws`. */
+  maxPayload?: number;
+  /** Largest number of frames in one message. Default 131072 (Autobahn sends 65536). */
+  maxFragments?: number;
+  /** Skip UTF-8 validation of received text. Default false. */
+  skipUTF8Validation?: boolean;
+  /** Answer pings with pongs automatically. Default true. */
+  autoPong?: boolean;
+  /** Emit several message/ping/pong events in one tick. Default true (as `ws` 8.17+). */
+  allowSynchronousEvents?: boolean;
+  /** Milliseconds to wait for the peer's close frame or TCP close after ours. Default 30000. */
+  closeTimeout?: number;
+  /**
+   * Most bytes that may wait to be sent (`bufferedAmount`) before a send is refused.
+   * Default 64 MiB; 0 for no limit (as `ws`).
+   */
+  maxBackpressure?: number;
+  /** Past maxBackpressure, close the connection (1008) instead of refusing the send. Default true. */
+  closeOnBackpressureLimit?: boolean;
+  /** Which core decodes frames: 'auto' (default), 'wasm' or 'js'. */
+  core?: 'auto' | 'wasm' | 'js';
+  /**
+   * Emit received binary payloads as views into the codec's memory, valid only during the
+   * 'message' listener (as uWebSockets.js). Default false: every message is its own Buffer.
+   */
+  borrowPayload?: boolean;
+}
+
+export interface ResolvedConnectionOptions {
+  maxPayload: number;
+  maxFragments: number;
+  skipUTF8Validation: boolean;
+  autoPong: boolean;
+  allowSynchronousEvents: boolean;
+  closeTimeout: number;
+  maxBackpressure: number;
+  closeOnBackpressureLimit: boolean;
+  borrowPayload: boolean;
+  codec: Codec;
+}
+
+const codecs = new Map<string, Codec>();
+
+/** One codec per core per process: the core is stateless between calls, so all share it. */
+export function sharedCodec(core: 'auto' | 'wasm' | 'js' = 'auto'): Codec {
+  let codec = codecs.get(core);
+  if (codec === undefined) codecs.set(core, (codec = createCodec({ core })));
+  return codec;
+}
+
+export function nonNegativeInteger(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new RangeError(`${name} must be an integer >= 0 (got ${String(value)})`);
+  }
+  return value;
+}
+
+export function flag(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new TypeError(`${name} must be true or false (got ${String(value)})`);
+  return value;
+}
+
+export function resolveConnectionOptions(options: ConnectionOptions): ResolvedConnectionOptions {
+  const core = options.core ?? 'auto';
+  if (core !== 'auto' && core !== 'wasm' && core !== 'js') {
+    throw new TypeError(`core must be 'auto', 'wasm' or 'js' (got ${String(core)})`);
+  }
+  const maxFragments = nonNegativeInteger('maxFragments', options.maxFragments, DEFAULT_MAX_FRAGMENTS);
+  if (maxFragments < 1) throw new RangeError('maxFragments must be at least 1');
+  return {
+    maxPayload: nonNegativeInteger('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD),
+    maxFragments,
+    skipUTF8Validation: flag('skipUTF8Validation', options.skipUTF8Validation, false),
+    autoPong: flag('autoPong', options.autoPong, true),
+    allowSynchronousEvents: flag('allowSynchronousEvents', options.allowSynchronousEvents, true),
+    closeTimeout: nonNegativeInteger('closeTimeout', options.closeTimeout, 30_000),
+    maxBackpressure: nonNegativeInteger('maxBackpressure', options.maxBackpressure, 64 * 1024 * 1024),
+    closeOnBackpressureLimit: flag('closeOnBackpressureLimit', options.closeOnBackpressureLimit, true),
+    borrowPayload: flag('borrowPayload', options.borrowPayload, false),
+    codec: sharedCodec(core),
+  };
+}

@@ -1,0 +1,449 @@
+// The connection (layer 5 of ARCHITECTURE.md): a WebSocket over any Duplex stream, with
+// the `ws` event surface (open, message(data, isBinary), ping, pong, close(code, reason),
+// error, upgrade, unexpected-response) and the WHATWG one (addEventListener, on<type>).
+//
+//   socket 'data' ─► Decoder.feed ─► Inbound ─► emit('message' | 'ping' | 'pong')
+//                                            └► close handshake / fail the connection
+//   send / ping / pong / close ─► Writer (one slab per tick) ─► socket.write
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { Decoder, type DecoderHandler } from './protocol/decoder.js';
+import {
+  closePayload, OPCODE_BINARY, OPCODE_CLOSE, OPCODE_CONTINUATION, OPCODE_PING, OPCODE_PONG, OPCODE_TEXT,
+} from './protocol/encoder.js';
+import type { FrameError } from './codec/errors.js';
+import { Writer } from './connection/writer.js';
+import { resolveConnectionOptions, type ConnectionOptions, type ResolvedConnectionOptions } from './connection/options.js';
+import { BINARY_TYPES, fromPayload, isBlob, toPayload, type BinaryType, type SendData } from './connection/convert.js';
+import {
+  addListener, getAttribute, removeListener, setAttribute,
+  type EventFactory, type EventListenerLike, type WsEvent,
+} from './connection/events.js';
+import { initClient, type ClientOptions } from './client.js';
+
+/** An error with the stable code and the close code it led to (as `ws`'s errors carry). */
+export class WebSocketError extends Error {
+  constructor(message: string, readonly code: string, readonly closeCode: number, readonly offset?: number) {
+    super(message);
+    this.name = 'WebSocketError';
+  }
+}
+
+type SendCallback = (error?: Error | null) => void;
+export interface SendOptions {
+  /** Send as binary (default: true for binary data, false for strings). */
+  binary?: boolean;
+  /** Compress with permessage-deflate when negotiated (default true). */
+  compress?: boolean;
+  /** False to send a fragment; the message continues with the next send (default true). */
+  fin?: boolean;
+  /** Accepted for `ws` compatibility; clients always mask and servers never do. */
+  mask?: boolean;
+}
+
+const EMPTY = Buffer.alloc(0);
+const kInbound = Symbol('inbound');
+
+const FACTORIES: Record<string, EventFactory> = {
+  open: (target) => ({ type: 'open', target }),
+  message: (target, [data, isBinary]) => ({ type: 'message', target, data: isBinary ? data : String(data) }),
+  close: (target, [code, reason]) => ({
+    type: 'close', target, code: code as number, reason: String(reason),
+    wasClean: (target as WebSocket).wasClean,
+  }),
+  error: (target, [error]) => ({ type: 'error', target, error, message: (error as Error)?.message ?? '' }),
+};
+
+export class WebSocket extends EventEmitter {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
+  readonly CONNECTING = 0;
+  readonly OPEN = 1;
+  readonly CLOSING = 2;
+  readonly CLOSED = 3;
+
+  /** @internal */ _readyState = 0;
+  /** @internal */ _socket: Duplex | null = null;
+  /** @internal */ _protocol = '';
+  /** @internal */ _extensions = '';
+  /** @internal */ _url = '';
+  /** @internal */ _isServer = true;
+  /** @internal */ _closeCode = 1006;
+  /** @internal */ _closeReason: Buffer = EMPTY;
+  /** @internal */ _closeFrameSent = false;
+  /** @internal */ _closeFrameReceived = false;
+  /** @internal */ _options!: ResolvedConnectionOptions;
+  private _binaryType: BinaryType = 'nodebuffer';
+  private _decoder: Decoder | null = null;
+  private _writer: Writer | null = null;
+  private _closeTimer: ReturnType<typeof setTimeout> | null = null;
+  private _fragmenting = false;
+  /** Sends waiting behind a Blob being read, to keep order. */
+  private _blobQueue: Array<() => void> | null = null;
+  /** Events waiting for their own tick when allowSynchronousEvents is false. */
+  private _eventQueue: Array<() => void> | null = null;
+  /** @internal */ _lastReceived = 0;
+  /** @internal */ _pingSent = false;
+
+  constructor(address: string | URL | null, protocols?: string | string[] | ClientOptions, options?: ClientOptions) {
+    super();
+    if (address !== null) {
+      this._isServer = false;
+      initClient(this, address, protocols, options);
+    }
+  }
+
+  get readyState(): number { return this._readyState; }
+  get protocol(): string { return this._protocol; }
+  get extensions(): string { return this._extensions; }
+  get url(): string { return this._url; }
+  get isPaused(): boolean { return this._socket?.isPaused() ?? false; }
+  /** True once both close frames were exchanged (CloseEvent.wasClean). */
+  get wasClean(): boolean { return this._closeFrameSent && this._closeFrameReceived; }
+
+  get binaryType(): BinaryType { return this._binaryType; }
+  set binaryType(type: BinaryType) {
+    if (BINARY_TYPES.includes(type)) this._binaryType = type;
+  }
+
+  /** Bytes queued but not yet sent: ours plus the socket's. */
+  get bufferedAmount(): number {
+    const socket = this._socket;
+    return (this._writer?.pending ?? 0) + (socket ? socket.writableLength : 0);
+  }
+
+  /**
+   * Attaches an upgraded socket (server side after the 101, client side after verifying it).
+   * @internal
+   */
+  _setSocket(socket: Duplex, head: Buffer, options: ConnectionOptions | ResolvedConnectionOptions): void {
+    const o = 'codec' in options ? options as ResolvedConnectionOptions : resolveConnectionOptions(options);
+    this._options = o;
+    this._socket = socket;
+    this._writer = new Writer(socket, !this._isServer, o.codec);
+    const inbound = new Inbound(this);
+    (socket as unknown as Record<symbol, unknown>)[kInbound] = inbound;
+    this._decoder = new Decoder({
+      role: this._isServer ? 'server' : 'client', maxPayload: o.maxPayload, maxFragments: o.maxFragments,
+      skipUtf8Validation: o.skipUTF8Validation, borrowPayload: o.borrowPayload, codec: o.codec,
+    }, inbound);
+    const s = socket as Duplex & { setNoDelay?(on: boolean): void; setTimeout?(ms: number): void };
+    s.setTimeout?.(0);
+    s.setNoDelay?.(true);
+    if (head.length > 0) socket.unshift(head);
+    socket.on('data', inbound.onSocketData);
+    socket.on('end', inbound.onSocketEnd);
+    socket.on('close', inbound.onSocketClose);
+    socket.on('error', inbound.onSocketError);
+    socket.on('drain', inbound.onSocketDrain);
+    this._lastReceived = Date.now();
+    this._readyState = WebSocket.OPEN;
+  }
+
+  /** Sends a message (RFC 6455 section 6.1). */
+  send(data: SendData | Blob, options?: SendOptions | SendCallback, cb?: SendCallback): void {
+    if (typeof options === 'function') {
+      cb = options;
+      options = undefined;
+    }
+    if (this._readyState === WebSocket.CONNECTING) {
+      throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
+    }
+    if (this._blobQueue !== null || isBlob(data)) {
+      this.queueAfterBlob(data, options, cb);
+      return;
+    }
+    this.sendNow(data, options, cb);
+  }
+
+  private sendNow(data: SendData, options: SendOptions | undefined, cb?: SendCallback): void {
+    const { bytes, binary: isBinaryData } = toPayload(data);
+    if (this._readyState !== WebSocket.OPEN) {
+      this.afterClose(cb);
+      return;
+    }
+    if (!this.withinBackpressure(bytes.length, cb)) return;
+    const binary = options?.binary ?? isBinaryData;
+    const fin = options?.fin ?? true;
+    const opcode = this._fragmenting ? OPCODE_CONTINUATION : binary ? OPCODE_BINARY : OPCODE_TEXT;
+    this._fragmenting = !fin;
+    this._writer!.frame(opcode, bytes, fin, false, cb);
+  }
+
+  /** Blobs are read asynchronously; later sends wait behind them so order is kept. */
+  private queueAfterBlob(data: SendData | Blob, options: SendOptions | undefined, cb?: SendCallback): void {
+    const queue = (this._blobQueue ??= []);
+    const run = (value: SendData): void => {
+      this.sendNow(value, options, cb);
+      queue.shift();
+      if (queue.length > 0) queue[0]();
+      else this._blobQueue = null;
+    };
+    queue.push(() => {
+      if (!isBlob(data)) return run(data);
+      data.arrayBuffer().then(
+        (buffer) => run(Buffer.from(buffer)),
+        (error: Error) => {
+          cb?.(error);
+          queue.shift();
+          if (queue.length > 0) queue[0]();
+          else this._blobQueue = null;
+        },
+      );
+    });
+    if (queue.length === 1) queue[0]();
+  }
+
+  /** Sends a ping (RFC 6455 section 5.5.2); at most 125 bytes. */
+  ping(data?: SendData, _mask?: boolean, cb?: SendCallback): void {
+    this.control(OPCODE_PING, data, cb);
+  }
+
+  /** Sends a pong (RFC 6455 section 5.5.3); at most 125 bytes. */
+  pong(data?: SendData, _mask?: boolean, cb?: SendCallback): void {
+    this.control(OPCODE_PONG, data, cb);
+  }
+
+  private control(opcode: number, data: SendData | undefined, cb?: SendCallback): void {
+    if (this._readyState === WebSocket.CONNECTING) {
+      throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
+    }
+    const bytes = data === undefined ? EMPTY : toPayload(data).bytes;
+    if (bytes.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
+    if (this._readyState !== WebSocket.OPEN) {
+      this.afterClose(cb);
+      return;
+    }
+    this._writer!.frame(opcode, bytes, true, false, cb);
+  }
+
+  /** Starts the closing handshake (RFC 6455 section 7.1.2). */
+  close(code?: number, reason?: string | Buffer): void {
+    if (this._readyState === WebSocket.CLOSED) return;
+    if (this._readyState === WebSocket.CONNECTING) {
+      this.abortHandshake('WebSocket was closed before the connection was established');
+      return;
+    }
+    if (this._closeFrameSent) {
+      if (this._closeFrameReceived) this._socket?.end();
+      return;
+    }
+    const payload = closePayload(code, reason);
+    this.sendClose(payload);
+  }
+
+  /** Closes the socket now, without a closing handshake. */
+  terminate(): void {
+    if (this._readyState === WebSocket.CLOSED) return;
+    if (this._readyState === WebSocket.CONNECTING) {
+      this.abortHandshake('WebSocket was closed before the connection was established');
+      return;
+    }
+    this._readyState = WebSocket.CLOSING;
+    this._socket?.destroy();
+  }
+
+  pause(): void {
+    if (this._readyState !== WebSocket.CONNECTING && this._readyState !== WebSocket.CLOSED) this._socket?.pause();
+  }
+
+  resume(): void {
+    if (this._readyState !== WebSocket.CONNECTING && this._readyState !== WebSocket.CLOSED) this._socket?.resume();
+  }
+
+  // ── WHATWG EventTarget surface ──
+  addEventListener(type: string, listener: EventListenerLike, options?: { once?: boolean }): void {
+    const factory = FACTORIES[type];
+    if (factory && listener) addListener(this, type, listener, factory, options);
+  }
+  removeEventListener(type: string, listener: EventListenerLike): void {
+    removeListener(this, type, listener);
+  }
+  get onopen(): EventListenerLike | null { return getAttribute(this, 'open'); }
+  set onopen(handler: EventListenerLike | null) { setAttribute(this, 'open', handler, FACTORIES.open); }
+  get onmessage(): EventListenerLike | null { return getAttribute(this, 'message'); }
+  set onmessage(handler: EventListenerLike | null) { setAttribute(this, 'message', handler, FACTORIES.message); }
+  get onclose(): EventListenerLike | null { return getAttribute(this, 'close'); }
+  set onclose(handler: EventListenerLike | null) { setAttribute(this, 'close', handler, FACTORIES.close); }
+  get onerror(): EventListenerLike | null { return getAttribute(this, 'error'); }
+  set onerror(handler: EventListenerLike | null) { setAttribute(this, 'error', handler, FACTORIES.error); }
+  /** @internal */
+  dispatchEvent(event: WsEvent): boolean {
+    return this.emit(event.type, event);
+  }
+
+  // ── internals ──
+
+  /** @internal */
+  sendClose(payload: Uint8Array): void {
+    this._readyState = WebSocket.CLOSING;
+    this._closeFrameSent = true;
+    this._writer!.frame(OPCODE_CLOSE, payload, true, false, (error) => {
+      if (error) return;
+      if (this._closeFrameReceived) this._socket?.end();
+    });
+    this.armCloseTimer();
+  }
+
+  /** @internal */
+  armCloseTimer(): void {
+    if (this._closeTimer !== null || this._socket === null) return;
+    const socket = this._socket;
+    this._closeTimer = setTimeout(() => socket.destroy(), this._options.closeTimeout);
+    this._closeTimer.unref?.();
+  }
+
+  /** @internal Emits an error event only when someone listens: bad input never crashes. */
+  emitError(error: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+
+  /** @internal Fails the connection (RFC 6455 section 7.1.7) with a close code. */
+  fail(error: WebSocketError): void {
+    if (this._readyState === WebSocket.CLOSED) return;
+    this._closeCode = error.closeCode;
+    this.emitError(error);
+    if (!this._closeFrameSent && this._socket !== null && !this._socket.destroyed) {
+      this.sendClose(closePayload(error.closeCode));
+    }
+    // No more bytes will be read: end our side once the close frame is out.
+    this._writer?.flush();
+    this._socket?.end();
+    this.armCloseTimer();
+  }
+
+  /** @internal Client side: the handshake did not complete. Overridden by client.ts. */
+  abortHandshake(message: string): void {
+    this._readyState = WebSocket.CLOSING;
+    this.emitError(new WebSocketError(message, 'WS_ERR_HANDSHAKE_ABORTED', 1006));
+    this._socket?.destroy();
+    this.emitClose();
+  }
+
+  private afterClose(cb?: SendCallback): void {
+    if (cb) {
+      const error = new Error(`WebSocket is not open: readyState ${this._readyState} (${['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'][this._readyState]})`);
+      queueMicrotask(() => cb(error));
+    }
+  }
+
+  private withinBackpressure(length: number, cb?: SendCallback): boolean {
+    const limit = this._options.maxBackpressure;
+    if (limit === 0 || this.bufferedAmount + length <= limit) return true;
+    const error = new WebSocketError(
+      `send refused: ${this.bufferedAmount + length} bytes would wait to be sent, over maxBackpressure (${limit})`,
+      'WS_ERR_BACKPRESSURE_LIMIT', 1008,
+    );
+    if (cb) queueMicrotask(() => cb(error));
+    if (this._options.closeOnBackpressureLimit) this.fail(error);
+    return false;
+  }
+
+  /** @internal Runs an event now, or in its own tick when allowSynchronousEvents is false. */
+  dispatch(run: () => void): void {
+    if (this._options.allowSynchronousEvents) {
+      run();
+      return;
+    }
+    const queue = this._eventQueue;
+    if (queue !== null) {
+      queue.push(run);
+      return;
+    }
+    this._eventQueue = [run];
+    const drain = (): void => {
+      const q = this._eventQueue!;
+      q.shift()!();
+      if (q.length > 0) setImmediate(drain);
+      else this._eventQueue = null;
+    };
+    setImmediate(drain);
+  }
+
+  /** @internal */
+  emitMessage(data: Buffer, isBinary: boolean): void {
+    this.emit('message', isBinary ? fromPayload(data, this._binaryType) : data, isBinary);
+  }
+
+  /** @internal The socket is gone: the connection is CLOSED. */
+  emitClose(): void {
+    if (this._readyState === WebSocket.CLOSED) return;
+    this._readyState = WebSocket.CLOSED;
+    if (this._closeTimer !== null) clearTimeout(this._closeTimer);
+    this._closeTimer = null;
+    this._writer?.close();
+    this.emit('close', this._closeCode, this._closeReason);
+  }
+
+  /** @internal */
+  get decoder(): Decoder | null { return this._decoder; }
+}
+
+/** Decoder events → connection behaviour; also holds the socket listeners. */
+class Inbound implements DecoderHandler {
+  constructor(private readonly ws: WebSocket) {}
+
+  readonly onSocketData = (chunk: Buffer): void => {
+    this.ws._lastReceived = Date.now();
+    this.ws._pingSent = false;
+    this.ws.decoder!.feed(chunk);
+  };
+
+  readonly onSocketEnd = (): void => {
+    const ws = this.ws;
+    if (ws._readyState === WebSocket.OPEN) ws._readyState = WebSocket.CLOSING;
+    ws._socket?.end();
+  };
+
+  readonly onSocketClose = (): void => {
+    this.ws.emitClose();
+  };
+
+  readonly onSocketError = (): void => {
+    const ws = this.ws;
+    if (ws._readyState !== WebSocket.CLOSED) ws._readyState = WebSocket.CLOSING;
+    ws._socket?.destroy();
+  };
+
+  readonly onSocketDrain = (): void => {
+    this.ws.emit('drain');
+  };
+
+  onMessage(data: Uint8Array, isBinary: boolean): void {
+    const ws = this.ws;
+    if (ws._options.allowSynchronousEvents) ws.emitMessage(data as Buffer, isBinary);
+    else ws.dispatch(() => ws.emitMessage(data as Buffer, isBinary));
+  }
+
+  onPing(data: Uint8Array): void {
+    const ws = this.ws;
+    if (ws._options.autoPong && ws._readyState === WebSocket.OPEN) ws.pong(data as Buffer);
+    ws.dispatch(() => ws.emit('ping', data));
+  }
+
+  onPong(data: Uint8Array): void {
+    const ws = this.ws;
+    ws.dispatch(() => ws.emit('pong', data));
+  }
+
+  onClose(code: number, reason: Uint8Array): void {
+    const ws = this.ws;
+    ws._closeFrameReceived = true;
+    ws._closeCode = code;
+    ws._closeReason = Buffer.from(reason.buffer, reason.byteOffset, reason.byteLength);
+    if (ws._closeFrameSent) {
+      // Both close frames exchanged: the server closes TCP first (RFC 6455 section 7.1.1).
+      ws._socket?.end();
+      return;
+    }
+    // Echo the code (RFC 6455 section 5.5.1); 1005 means there was none.
+    // Our close frame's write callback ends the socket, now that both are exchanged.
+    ws.sendClose(code === 1005 ? new Uint8Array(0) : closePayload(code));
+  }
+
+  onError(error: FrameError): void {
+    this.ws.fail(new WebSocketError(error.message, error.code, error.closeCode, error.offset));
+  }
+}
