@@ -285,3 +285,16 @@ function refuse(socket: Duplex, status: number, message?: string, headers?: http
   socket.once('finish', () => socket.destroy());
   socket.end(buildRejectResponse(status, message, headers as Record<string, string> | undefined));
 }
+
+// Typed listeners, as @types/ws declares them.
+export interface WebSocketServer {
+  on(event: 'connection', listener: (this: WebSocketServer, ws: WebSocket, req: http.IncomingMessage) => void): this;
+  on(event: 'headers', listener: (this: WebSocketServer, headers: string[], req: http.IncomingMessage) => void): this;
+  on(event: 'wsClientError', listener: (this: WebSocketServer, error: Error, socket: Duplex, req: http.IncomingMessage) => void): this;
+  on(event: 'error', listener: (this: WebSocketServer, error: Error) => void): this;
+  on(event: 'listening' | 'close', listener: (this: WebSocketServer) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'connection', listener: (this: WebSocketServer, ws: WebSocket, req: http.IncomingMessage) => void): this;
+  once(event: 'listening' | 'close', listener: (this: WebSocketServer) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+}

@@ -438,12 +438,34 @@ class Inbound implements DecoderHandler {
       ws._socket?.end();
       return;
     }
-    // Echo the code (RFC 6455 section 5.5.1); 1005 means there was none.
+    // Echo the code and reason (RFC 6455 section 5.5.1, as `ws`); 1005 means there was none.
     // Our close frame's write callback ends the socket, now that both are exchanged.
-    ws.sendClose(code === 1005 ? new Uint8Array(0) : closePayload(code));
+    ws.sendClose(code === 1005 ? new Uint8Array(0) : closePayload(code, reason));
   }
 
   onError(error: FrameError): void {
     this.ws.fail(new WebSocketError(error.message, error.code, error.closeCode, error.offset));
   }
+}
+
+/** What a 'message' listener receives for binary data, by binaryType. */
+export type RawData = Buffer | ArrayBuffer | Buffer[] | Blob;
+
+type Listener<A extends unknown[]> = (this: WebSocket, ...args: A) => void;
+// Typed listeners, as @types/ws declares them.
+export interface WebSocket {
+  on(event: 'message', listener: Listener<[data: RawData, isBinary: boolean]>): this;
+  on(event: 'close', listener: Listener<[code: number, reason: Buffer]>): this;
+  on(event: 'error', listener: Listener<[error: Error]>): this;
+  on(event: 'ping' | 'pong', listener: Listener<[data: Buffer]>): this;
+  on(event: 'open' | 'drain', listener: Listener<[]>): this;
+  on(event: 'upgrade', listener: Listener<[response: import('node:http').IncomingMessage]>): this;
+  on(event: 'unexpected-response', listener: Listener<[request: import('node:http').ClientRequest, response: import('node:http').IncomingMessage]>): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'message', listener: Listener<[data: RawData, isBinary: boolean]>): this;
+  once(event: 'close', listener: Listener<[code: number, reason: Buffer]>): this;
+  once(event: 'error', listener: Listener<[error: Error]>): this;
+  once(event: 'ping' | 'pong', listener: Listener<[data: Buffer]>): this;
+  once(event: 'open' | 'drain', listener: Listener<[]>): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
 }

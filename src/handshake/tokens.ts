@@ -38,15 +38,16 @@ export function isOws(code: number): boolean {
 }
 
 /**
- * `field-value` characters as Node's `http` accepts them (RFC 7230 section 3.2:
- * VCHAR / obs-text / SP / HTAB). Excludes CR, LF, NUL and every other control
- * character, so a value cannot end a header line or start a new one.
+ * Whether `value` may be sent as a header field value: VCHAR / SP / HTAB only
+ * (RFC 9110 section 5.5: senders generate US-ASCII; obs-text is for recipients). Excludes
+ * CR, LF, NUL and every other control character, so a value can neither end its header
+ * line nor start a new one, and the string encodes to the same bytes in UTF-8 and latin1.
  */
 export function isFieldValue(value: string): boolean {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (c === HTAB) continue;
-    if (c < 0x20 || c === 0x7f || c > 0xff) return false;
+    if (c < 0x20 || c > 0x7e) return false;
   }
   return true;
 }

@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// wsframe command line: `wsframe serve [--port N] [--host H]`.
+import { startDemo } from './demo/server.js';
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i === -1 ? undefined : args[i + 1];
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (command === 'serve') {
+    const port = Number(option(args, '--port') ?? process.env.PORT ?? 8080);
+    const host = option(args, '--host') ?? process.env.HOST ?? '127.0.0.1';
+    const { url } = await startDemo({ port, host });
+    console.log(`wsframe demo server: open ${url} (echo endpoint ${url.replace(/^http/, 'ws')}echo)`);
+    return -1;
+  }
+  console.log('usage: wsframe serve [--port N] [--host H]');
+  return command === undefined || command === '--help' ? 0 : 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { if (code >= 0) process.exitCode = code; },
+  (error: Error) => { console.error(`wsframe: ${error.message}`); process.exitCode = 1; },
+);
