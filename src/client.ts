@@ -15,7 +15,9 @@ import type { WebSocket } from './websocket.js';
 import { WebSocketError } from './websocket.js';
 import type { ConnectionOptions } from './connection/options.js';
 import { nonNegativeInteger, flag, resolveConnectionOptions } from './connection/options.js';
-import { buildClientRequestHeaders, generateKey, verifyServerResponse } from './handshake.js';
+import { buildClientRequestHeaders, generateKey, parseExtensionHeader, verifyServerResponse } from './handshake.js';
+import { buildOffer, checkDeflateOptions, verifyAnswer, type PerMessageDeflateOptions } from './extensions/negotiate.js';
+import { PerMessageDeflate } from './extensions/deflate.js';
 
 export interface ClientOptions extends ConnectionOptions, Omit<https.RequestOptions, 'headers' | 'timeout' | 'protocol'> {
   /** Extra request headers. */
@@ -30,6 +32,8 @@ export interface ClientOptions extends ConnectionOptions, Omit<https.RequestOpti
   maxRedirects?: number;
   /** Only 13 is supported (RFC 6455). */
   protocolVersion?: number;
+  /** Offer permessage-deflate (RFC 7692): true (default, as `ws`), false, or ws's options. */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
 
 interface ClientState {
@@ -76,6 +80,11 @@ export function initClient(
   const handshakeTimeout = nonNegativeInteger('handshakeTimeout', options.handshakeTimeout, 30_000);
   const followRedirects = flag('followRedirects', options.followRedirects, false);
   const maxRedirects = nonNegativeInteger('maxRedirects', options.maxRedirects, 10);
+  const pmd = options.perMessageDeflate ?? true;
+  const deflate: PerMessageDeflateOptions | null = pmd === false ? null : pmd === true ? {} : pmd;
+  if (deflate !== null) checkDeflateOptions(deflate);
+  const offer = deflate === null ? undefined : parseExtensionHeader(buildOffer(deflate));
+  const offered = offer !== undefined && offer.ok ? offer.offers : [];
   const state: ClientState = { key: '', protocols, redirects: 0, request: null, timer: null };
   (ws as unknown as Record<symbol, ClientState>)[kClient] = state;
   ws._url = url.href;
@@ -100,9 +109,12 @@ export function initClient(
     state.key = generateKey();
     const headers = buildClientRequestHeaders({
       key: state.key, host: target.host, origin: options.origin, protocols, headers: options.headers,
+      extensions: offered,
     });
     const secure = target.protocol === 'wss:';
-    const { headers: _h, origin: _o, handshakeTimeout: _t, followRedirects: _f, maxRedirects: _m, ...rest } = options;
+    const {
+      headers: _h, origin: _o, handshakeTimeout: _t, followRedirects: _f, maxRedirects: _m, perMessageDeflate: _p, ...rest
+    } = options;
     const request = (secure ? https : http).request({
       ...rest,
       protocol: secure ? 'https:' : 'http:',
@@ -148,11 +160,20 @@ export function initClient(
       state.request = null;
       const verdict = verifyServerResponse(
         { statusCode: res.statusCode ?? 0, headers: res.headers },
-        { key: state.key, protocols, extensions: [] },
+        { key: state.key, protocols, extensions: offered },
       );
       if (!verdict.ok) {
         socket.destroy();
         return abort(verdict.message, verdict.code);
+      }
+      if (verdict.extensions.length > 0) {
+        const params = verifyAnswer(verdict.extensions, deflate ?? {});
+        if (typeof params === 'string') {
+          socket.destroy();
+          return abort(`Invalid Sec-WebSocket-Extensions header: ${params}`, 'WS_ERR_HANDSHAKE_UNEXPECTED_EXTENSION');
+        }
+        ws._extensions = String(res.headers['sec-websocket-extensions']);
+        ws._deflate = new PerMessageDeflate(params, false, deflate!, connection.maxPayload);
       }
       ws._protocol = verdict.protocol;
       ws._setSocket(socket, head, connection);

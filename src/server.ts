@@ -14,7 +14,9 @@ import {
   resolveConnectionOptions, nonNegativeInteger, flag,
   type ConnectionOptions, type ResolvedConnectionOptions,
 } from './connection/options.js';
-import { acceptKey, buildRejectResponse, selectProtocol, validateUpgradeRequest } from './handshake.js';
+import { acceptKey, buildRejectResponse, selectProtocol, validateUpgradeRequest, type ExtensionOffer } from './handshake.js';
+import { acceptOffer, checkDeflateOptions, type PerMessageDeflateOptions } from './extensions/negotiate.js';
+import { PerMessageDeflate } from './extensions/deflate.js';
 
 export interface VerifyClientInfo {
   origin: string | undefined;
@@ -41,8 +43,8 @@ export interface ServerOptions extends ConnectionOptions {
   handleProtocols?: (protocols: Set<string>, req: http.IncomingMessage) => string | false | undefined;
   /** Track clients in `clients`. Default true. */
   clientTracking?: boolean;
-  /** permessage-deflate (RFC 7692). Default false. */
-  perMessageDeflate?: boolean | object;
+  /** permessage-deflate (RFC 7692): true or ws's options object. Default false (as `ws`). */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /** Milliseconds from 'upgrade' to the 101 (async verifyClient included). Default 10000. */
   handshakeTimeout?: number;
   /** Most request headers accepted; more get 431. Default 100. */
@@ -62,6 +64,7 @@ export class WebSocketServer extends EventEmitter {
   readonly clients: Set<WebSocket>;
   readonly options: ServerOptions;
   private readonly connection: ResolvedConnectionOptions;
+  private readonly deflate: PerMessageDeflateOptions | null;
   private readonly handshakeTimeout: number;
   private readonly maxHeaderCount: number;
   private readonly idleTimeout: number;
@@ -83,6 +86,9 @@ export class WebSocketServer extends EventEmitter {
     this.handshakeTimeout = nonNegativeInteger('handshakeTimeout', options.handshakeTimeout, 10_000);
     this.maxHeaderCount = nonNegativeInteger('maxHeaderCount', options.maxHeaderCount, 100);
     this.idleTimeout = nonNegativeInteger('idleTimeout', options.idleTimeout, 0);
+    const pmd = options.perMessageDeflate ?? false;
+    this.deflate = pmd === false ? null : pmd === true ? {} : pmd;
+    if (this.deflate !== null) checkDeflateOptions(this.deflate);
     nonNegativeInteger('maxBufferedChunks', options.maxBufferedChunks, 1024);
     this.clients = new Set();
     if (!flag('clientTracking', options.clientTracking, true)) (this as { clients: Set<WebSocket> | undefined }).clients = undefined as never;
@@ -173,7 +179,7 @@ export class WebSocketServer extends EventEmitter {
     }
     const complete = (): void => {
       finish();
-      this.completeUpgrade(req, socket, head, verdict.key, verdict.protocols, cb);
+      this.completeUpgrade(req, socket, head, verdict.key, verdict.protocols, verdict.extensions, cb);
     };
     const verify = this.options.verifyClient;
     if (verify === undefined) return complete();
@@ -197,7 +203,7 @@ export class WebSocketServer extends EventEmitter {
 
   private completeUpgrade(
     req: http.IncomingMessage, socket: Duplex, head: Buffer, key: string, protocols: Set<string>,
-    cb: (ws: WebSocket, req: http.IncomingMessage) => void,
+    extensions: readonly ExtensionOffer[], cb: (ws: WebSocket, req: http.IncomingMessage) => void,
   ): void {
     if (!socket.readable || !socket.writable) {
       socket.destroy();
@@ -211,11 +217,17 @@ export class WebSocketServer extends EventEmitter {
       `Sec-WebSocket-Accept: ${acceptKey(key)}`,
     ];
     if (protocol) headers.push(`Sec-WebSocket-Protocol: ${protocol}`);
+    const accepted = this.deflate !== null ? acceptOffer(extensions, this.deflate) : null;
+    if (accepted !== null) headers.push(`Sec-WebSocket-Extensions: ${accepted.response}`);
     this.emit('headers', headers, req);
     socket.write(headers.concat('\r\n').join('\r\n'));
     socket.removeListener('error', onHandshakeSocketError);
     const ws = new WebSocket(null);
     ws._protocol = protocol || '';
+    if (accepted !== null) {
+      ws._extensions = accepted.response;
+      ws._deflate = new PerMessageDeflate(accepted.params, true, this.deflate!, this.connection.maxPayload);
+    }
     ws._setSocket(socket, head, this.connection);
     if (this.clients) {
       this.clients.add(ws);

@@ -20,6 +20,7 @@ import {
   type EventFactory, type EventListenerLike, type WsEvent,
 } from './connection/events.js';
 import { initClient, type ClientOptions } from './client.js';
+import type { PerMessageDeflate } from './extensions/deflate.js';
 
 /** An error with the stable code and the close code it led to (as `ws`'s errors carry). */
 export class WebSocketError extends Error {
@@ -42,6 +43,7 @@ export interface SendOptions {
 }
 
 const EMPTY = Buffer.alloc(0);
+const NOOP = (): void => {};
 const kInbound = Symbol('inbound');
 
 const FACTORIES: Record<string, EventFactory> = {
@@ -80,8 +82,15 @@ export class WebSocket extends EventEmitter {
   private _writer: Writer | null = null;
   private _closeTimer: ReturnType<typeof setTimeout> | null = null;
   private _fragmenting = false;
-  /** Sends waiting behind a Blob being read, to keep order. */
-  private _blobQueue: Array<() => void> | null = null;
+  /**
+   * Sends waiting behind one that is asynchronous (a Blob being read, a message being
+   * compressed), so frames leave in the order they were sent. Null when nothing waits.
+   */
+  private _sendQueue: Array<() => void> | null = null;
+  /** Received events waiting behind a message being inflated, in arrival order. */
+  /** @internal */ _receiveQueue: Array<() => void> | null = null;
+  /** @internal permessage-deflate, when negotiated (set before _setSocket). */
+  _deflate: PerMessageDeflate | null = null;
   /** Events waiting for their own tick when allowSynchronousEvents is false. */
   private _eventQueue: Array<() => void> | null = null;
   /** @internal */ _lastReceived = 0;
@@ -127,7 +136,8 @@ export class WebSocket extends EventEmitter {
     (socket as unknown as Record<symbol, unknown>)[kInbound] = inbound;
     this._decoder = new Decoder({
       role: this._isServer ? 'server' : 'client', maxPayload: o.maxPayload, maxFragments: o.maxFragments,
-      skipUtf8Validation: o.skipUTF8Validation, borrowPayload: o.borrowPayload, codec: o.codec,
+      skipUtf8Validation: o.skipUTF8Validation, borrowPayload: o.borrowPayload && this._deflate === null,
+      codec: o.codec, allowRsv1: this._deflate !== null,
     }, inbound);
     const s = socket as Duplex & { setNoDelay?(on: boolean): void; setTimeout?(ms: number): void };
     s.setTimeout?.(0);
@@ -151,48 +161,71 @@ export class WebSocket extends EventEmitter {
     if (this._readyState === WebSocket.CONNECTING) {
       throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
     }
-    if (this._blobQueue !== null || isBlob(data)) {
-      this.queueAfterBlob(data, options, cb);
-      return;
-    }
-    this.sendNow(data, options, cb);
-  }
-
-  private sendNow(data: SendData, options: SendOptions | undefined, cb?: SendCallback): void {
-    const { bytes, binary: isBinaryData } = toPayload(data);
+    const o = options;
     if (this._readyState !== WebSocket.OPEN) {
       this.afterClose(cb);
       return;
     }
-    if (!this.withinBackpressure(bytes.length, cb)) return;
+    if (isBlob(data)) {
+      this.enqueueSend((next) => data.arrayBuffer().then(
+        (buffer) => this.deliver(Buffer.from(buffer), true, o, cb, next),
+        (error: Error) => { cb?.(error); next(); },
+      ));
+      return;
+    }
+    const { bytes, binary } = toPayload(data);
+    if (this._sendQueue !== null || this.compresses(bytes, o)) {
+      this.enqueueSend((next) => this.deliver(bytes, binary, o, cb, next));
+      return;
+    }
+    this.deliver(bytes, binary, o, cb, NOOP);
+  }
+
+  /** Whether this message goes through permessage-deflate (RFC 7692 section 6). */
+  private compresses(bytes: Uint8Array, options?: SendOptions): boolean {
+    const deflate = this._deflate;
+    return deflate !== null && options?.compress !== false && (options?.fin ?? true) && !this._fragmenting &&
+      bytes.length >= deflate.threshold;
+  }
+
+  /** Frames one message and hands it to the writer; `done` runs once it has (maybe later). */
+  private deliver(bytes: Uint8Array, isBinaryData: boolean, options: SendOptions | undefined, cb: SendCallback | undefined, done: () => void): void {
+    // Queued before close() was called: still goes out, ahead of the close frame.
+    if (this._closeFrameSent || this._readyState === WebSocket.CLOSED) {
+      this.afterClose(cb);
+      return done();
+    }
+    if (!this.withinBackpressure(bytes.length, cb)) return done();
     const binary = options?.binary ?? isBinaryData;
     const fin = options?.fin ?? true;
     const opcode = this._fragmenting ? OPCODE_CONTINUATION : binary ? OPCODE_BINARY : OPCODE_TEXT;
+    if (this.compresses(bytes, options)) {
+      // The caller may reuse its buffer once send() returns: zlib reads a copy.
+      this._deflate!.compress(Buffer.from(bytes), (error, out) => {
+        if (error) cb?.(error);
+        else if (!this._closeFrameSent && this._readyState !== WebSocket.CLOSED) this._writer!.frame(opcode, out!, true, true, cb);
+        else this.afterClose(cb);
+        done();
+      });
+      return;
+    }
     this._fragmenting = !fin;
     this._writer!.frame(opcode, bytes, fin, false, cb);
+    done();
   }
 
-  /** Blobs are read asynchronously; later sends wait behind them so order is kept. */
-  private queueAfterBlob(data: SendData | Blob, options: SendOptions | undefined, cb?: SendCallback): void {
-    const queue = (this._blobQueue ??= []);
-    const run = (value: SendData): void => {
-      this.sendNow(value, options, cb);
+  /**
+   * Queues a send behind asynchronous ones (a Blob being read, a message being compressed)
+   * so frames keep their order. A job calls `next` when its frame is with the writer.
+   */
+  private enqueueSend(job: (next: () => void) => void): void {
+    const queue = (this._sendQueue ??= []);
+    const next = (): void => {
       queue.shift();
       if (queue.length > 0) queue[0]();
-      else this._blobQueue = null;
+      else if (this._sendQueue === queue) this._sendQueue = null;
     };
-    queue.push(() => {
-      if (!isBlob(data)) return run(data);
-      data.arrayBuffer().then(
-        (buffer) => run(Buffer.from(buffer)),
-        (error: Error) => {
-          cb?.(error);
-          queue.shift();
-          if (queue.length > 0) queue[0]();
-          else this._blobQueue = null;
-        },
-      );
-    });
+    queue.push(() => job(next));
     if (queue.length === 1) queue[0]();
   }
 
@@ -216,6 +249,14 @@ export class WebSocket extends EventEmitter {
       this.afterClose(cb);
       return;
     }
+    if (this._sendQueue !== null) {
+      this.enqueueSend((next) => {
+        if (this._closeFrameSent) this.afterClose(cb);
+        else this._writer!.frame(opcode, bytes, true, false, cb);
+        next();
+      });
+      return;
+    }
     this._writer!.frame(opcode, bytes, true, false, cb);
   }
 
@@ -231,6 +272,16 @@ export class WebSocket extends EventEmitter {
       return;
     }
     const payload = closePayload(code, reason);
+    if (this._sendQueue !== null) {
+      // Messages sent before close() leave first (they are waiting on a Blob or zlib).
+      if (this._readyState === WebSocket.CLOSING) return;
+      this._readyState = WebSocket.CLOSING;
+      this.enqueueSend((next) => {
+        if (!this._closeFrameSent && this._socket !== null && !this._socket.destroyed) this.sendClose(payload);
+        next();
+      });
+      return;
+    }
     this.sendClose(payload);
   }
 
@@ -374,6 +425,8 @@ export class WebSocket extends EventEmitter {
     if (this._closeTimer !== null) clearTimeout(this._closeTimer);
     this._closeTimer = null;
     this._writer?.close();
+    this._deflate?.close();
+    this._receiveQueue = null;
     this.emit('close', this._closeCode, this._closeReason);
   }
 
@@ -411,13 +464,79 @@ class Inbound implements DecoderHandler {
     this.ws.emit('drain');
   };
 
-  onMessage(data: Uint8Array, isBinary: boolean): void {
+  /** Received events held back while a message inflates: above this many, stop reading. */
+  private static readonly QUEUE_PAUSE = 64;
+  private paused = false;
+
+  onMessage(data: Uint8Array, isBinary: boolean, compressed: boolean): void {
     const ws = this.ws;
+    if (compressed) {
+      this.enqueue((done) => this.inflate(data, isBinary, done));
+      return;
+    }
+    if (ws._receiveQueue !== null) {
+      const copy = ws._options.borrowPayload ? Buffer.from(data) : data;
+      this.enqueue((done) => { ws.emitMessage(copy as Buffer, isBinary); done(); });
+      return;
+    }
     if (ws._options.allowSynchronousEvents) ws.emitMessage(data as Buffer, isBinary);
     else ws.dispatch(() => ws.emitMessage(data as Buffer, isBinary));
   }
 
+  /** RFC 7692 section 6.2: inflate, then check size and UTF-8 on what came out. */
+  private inflate(data: Uint8Array, isBinary: boolean, done: () => void): void {
+    const ws = this.ws;
+    ws._deflate!.decompress(data, (error, out) => {
+      if (ws._readyState === WebSocket.CLOSED) return done();
+      if (error) {
+        const e = error as Error & { code?: string; closeCode?: number };
+        ws.fail(new WebSocketError(e.message, e.code ?? 'WS_ERR_INFLATE', e.closeCode ?? 1007));
+        ws._receiveQueue = null;
+        return;
+      }
+      if (!isBinary && !ws._options.skipUTF8Validation && ws._options.codec.validateUtf8(out!) !== 0) {
+        ws.fail(new WebSocketError('text message is not valid UTF-8 after inflation (RFC 6455 section 8.1)', 'WS_ERR_INVALID_UTF8', 1007));
+        ws._receiveQueue = null;
+        return;
+      }
+      ws.dispatch(() => ws.emitMessage(out!, isBinary));
+      done();
+    });
+  }
+
+  /** Runs received events in order behind an inflating message. */
+  private enqueue(job: (done: () => void) => void): void {
+    const ws = this.ws;
+    const queue = (ws._receiveQueue ??= []);
+    const done = (): void => {
+      if (ws._receiveQueue !== queue) return;
+      queue.shift();
+      if (queue.length > 0) return queue[0]();
+      ws._receiveQueue = null;
+      if (this.paused) {
+        this.paused = false;
+        ws._socket?.resume();
+      }
+    };
+    queue.push(() => job(done));
+    if (queue.length === 1) queue[0]();
+    else if (queue.length > Inbound.QUEUE_PAUSE && !this.paused) {
+      this.paused = true;
+      ws._socket?.pause();
+    }
+  }
+
   onPing(data: Uint8Array): void {
+    const ws = this.ws;
+    if (ws._receiveQueue !== null) {
+      const copy = Buffer.from(data);
+      this.enqueue((done) => { this.ping(copy); done(); });
+      return;
+    }
+    this.ping(data);
+  }
+
+  private ping(data: Uint8Array): void {
     const ws = this.ws;
     if (ws._options.autoPong && ws._readyState === WebSocket.OPEN) ws.pong(data as Buffer);
     ws.dispatch(() => ws.emit('ping', data));
@@ -425,14 +544,28 @@ class Inbound implements DecoderHandler {
 
   onPong(data: Uint8Array): void {
     const ws = this.ws;
+    if (ws._receiveQueue !== null) {
+      const copy = Buffer.from(data);
+      this.enqueue((done) => { ws.dispatch(() => ws.emit('pong', copy)); done(); });
+      return;
+    }
     ws.dispatch(() => ws.emit('pong', data));
   }
 
   onClose(code: number, reason: Uint8Array): void {
+    if (this.ws._receiveQueue !== null) {
+      const copy = Buffer.from(reason);
+      this.enqueue((done) => { this.close(code, copy); done(); });
+      return;
+    }
+    this.close(code, reason);
+  }
+
+  private close(code: number, reason: Uint8Array): void {
     const ws = this.ws;
     ws._closeFrameReceived = true;
     ws._closeCode = code;
-    ws._closeReason = Buffer.from(reason.buffer, reason.byteOffset, reason.byteLength);
+    ws._closeReason = Buffer.from(reason); // a copy: `reason` may be borrowed memory
     if (ws._closeFrameSent) {
       // Both close frames exchanged: the server closes TCP first (RFC 6455 section 7.1.1).
       ws._socket?.end();
@@ -444,7 +577,12 @@ class Inbound implements DecoderHandler {
   }
 
   onError(error: FrameError): void {
-    this.ws.fail(new WebSocketError(error.message, error.code, error.closeCode, error.offset));
+    const ws = this.ws;
+    if (ws._receiveQueue !== null) {
+      this.enqueue(() => ws.fail(new WebSocketError(error.message, error.code, error.closeCode, error.offset)));
+      return;
+    }
+    ws.fail(new WebSocketError(error.message, error.code, error.closeCode, error.offset));
   }
 }
 

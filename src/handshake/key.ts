@@ -2,7 +2,7 @@
  * `Sec-WebSocket-Key` and `Sec-WebSocket-Accept` (RFC 6455 sections 1.3, 4.1 and 4.2.2).
  *
  *   client: Sec-WebSocket-Key:    base64(16 random bytes)               e.g. dGhlIHNhbXBsZSBub25jZQ==
- *   server: Sec-WebSocket-Accept: base64(SHA-1(key + GUID))             e.g. s3pPLMBiTxaeg3w4d1jsgsfvm7k=
+ *   server: Sec-WebSocket-Accept: base64(SHA-1(key + GUID))             e.g. s3pPLMBiTxaQ9kYGzzhZRbK+xOo=
  */
 import { createHash, getRandomValues } from 'node:crypto';
 

@@ -133,8 +133,9 @@ export function parseFrames(
       } else {
         const compressed = opcode === 0 ? (flags & F_COMPRESSED) !== 0 : (b0 & 0x40) !== 0;
         const before = opcode === 0 ? s[S_MESSAGE_BYTES] : 0;
-        // RFC 7692: a compressed message's limit applies to its inflated size (in the Decoder).
-        if (!compressed && before + length > maxPayload) return finish(t, n, pos, E_TOO_BIG, pos);
+        // Compressed messages are bounded on the wire too (their inflated size is checked as
+        // it inflates): a stream of empty deflate blocks must not buffer without limit.
+        if (before + length > maxPayload) return finish(t, n, pos, E_TOO_BIG, pos);
         if (opcode !== 0) {
           flags = (flags & ~(F_VALIDATE | F_COMPRESSED)) | F_IN_MESSAGE;
           if (compressed) flags |= F_COMPRESSED;
