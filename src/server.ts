@@ -14,7 +14,10 @@ import {
   resolveConnectionOptions, nonNegativeInteger, flag,
   type ConnectionOptions, type ResolvedConnectionOptions,
 } from './connection/options.js';
-import { acceptKey, buildRejectResponse, selectProtocol, validateUpgradeRequest, type ExtensionOffer } from './handshake.js';
+import {
+  acceptKey, buildRejectResponse, resolveUpgradeOptions, selectProtocol, validateUpgradeRequest,
+  type ExtensionOffer, type ResolvedUpgradeOptions,
+} from './handshake.js';
 import { acceptOffer, checkDeflateOptions, type PerMessageDeflateOptions } from './extensions/negotiate.js';
 import { PerMessageDeflate } from './extensions/deflate.js';
 
@@ -65,6 +68,7 @@ export class WebSocketServer extends EventEmitter {
   readonly options: ServerOptions;
   private readonly connection: ResolvedConnectionOptions;
   private readonly deflate: PerMessageDeflateOptions | null;
+  private readonly upgrade: ResolvedUpgradeOptions;
   private readonly handshakeTimeout: number;
   private readonly maxHeaderCount: number;
   private readonly idleTimeout: number;
@@ -86,6 +90,7 @@ export class WebSocketServer extends EventEmitter {
     this.handshakeTimeout = nonNegativeInteger('handshakeTimeout', options.handshakeTimeout, 10_000);
     this.maxHeaderCount = nonNegativeInteger('maxHeaderCount', options.maxHeaderCount, 100);
     this.idleTimeout = nonNegativeInteger('idleTimeout', options.idleTimeout, 0);
+    this.upgrade = resolveUpgradeOptions({ maxHeaderCount: this.maxHeaderCount, allowedOrigins: options.allowedOrigins });
     const pmd = options.perMessageDeflate ?? false;
     this.deflate = pmd === false ? null : pmd === true ? {} : pmd;
     if (this.deflate !== null) checkDeflateOptions(this.deflate);
@@ -161,9 +166,7 @@ export class WebSocketServer extends EventEmitter {
       finish();
       return refuse(socket, 503, 'Server is closing');
     }
-    const verdict = validateUpgradeRequest(req, {
-      maxHeaderCount: this.maxHeaderCount, allowedOrigins: this.options.allowedOrigins,
-    });
+    const verdict = validateUpgradeRequest(req, this.upgrade);
     if (!verdict.ok) {
       finish();
       if (this.listenerCount('wsClientError') > 0) {
@@ -290,12 +293,21 @@ function onHandshakeSocketError(this: Duplex): void {
 
 /** Answers with an HTTP error and closes the socket. */
 function refuse(socket: Duplex, status: number, message?: string, headers?: http.OutgoingHttpHeaders | Record<string, string>): void {
+  // verifyClient may hand us any number: only an error status makes sense here.
+  if (!Number.isInteger(status) || status < 400 || status > 599) status = 401;
   if (!socket.writable || socket.destroyed) {
     socket.destroy();
     return;
   }
+  let response: string;
+  try {
+    response = buildRejectResponse(status, message, headers as Record<string, string> | undefined);
+  } catch {
+    // Headers from verifyClient that could inject lines are dropped, not sent.
+    response = buildRejectResponse(status, message);
+  }
   socket.once('finish', () => socket.destroy());
-  socket.end(buildRejectResponse(status, message, headers as Record<string, string> | undefined));
+  socket.end(response);
 }
 
 // Typed listeners, as @types/ws declares them.

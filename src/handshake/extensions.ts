@@ -46,16 +46,21 @@ function syntaxError(value: string, i: number, expected: string): ParseFailure {
 
 type QuotedResult = { readonly ok: true; readonly text: string; readonly end: number } | ParseFailure;
 
-/** Reads a quoted-string starting at the DQUOTE at `i`; its unescaped text must be a token. */
+/**
+ * Reads a quoted-string starting at the DQUOTE at `i`; its unescaped text must be a token.
+ * Validation allocates nothing; the text is built once, at the closing quote. Every
+ * escaped character is a tchar, never a backslash, so unescaping is removing every
+ * backslash.
+ */
 function readQuotedToken(value: string, i: number): QuotedResult {
-  let text = '';
-  let segment = ++i;
+  const start = ++i;
+  let escaped = false;
   while (i < value.length) {
     const c = value.charCodeAt(i);
     if (c === DQUOTE) {
-      text += value.slice(segment, i);
-      if (text.length === 0) return syntaxError(value, i, 'a token inside the quoted-string (RFC 6455 section 9.1)');
-      return { ok: true, text, end: i + 1 };
+      if (i === start) return syntaxError(value, i, 'a token inside the quoted-string (RFC 6455 section 9.1)');
+      const raw = value.slice(start, i);
+      return { ok: true, text: escaped ? raw.replaceAll('\\', '') : raw, end: i + 1 };
     }
     if (c === BACKSLASH) {
       // quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text ); the escaped character must
@@ -64,9 +69,8 @@ function readQuotedToken(value: string, i: number): QuotedResult {
       if (!isTchar(value.charCodeAt(i + 1))) {
         return syntaxError(value, i + 1, 'a token character after the backslash (RFC 6455 section 9.1)');
       }
-      text += value.slice(segment, i) + value[i + 1];
+      escaped = true;
       i += 2;
-      segment = i;
       continue;
     }
     if (!isTchar(c)) return syntaxError(value, i, 'a token character inside the quoted-string (RFC 6455 section 9.1)');
