@@ -52,11 +52,6 @@ export interface ServerOptions extends ConnectionOptions {
   handshakeTimeout?: number;
   /** Most request headers accepted; more get 431. Default 100. */
   maxHeaderCount?: number;
-  /**
-   * Most received chunks a paused connection keeps before it stops reading more
-   * (accepted for API completeness; the socket's own buffering applies). Default 1024.
-   */
-  maxBufferedChunks?: number;
   /** Milliseconds without receiving anything before a ping; as long again and the socket is closed. 0: off (default). */
   idleTimeout?: number;
   /** Exact origins allowed (RFC 6455 section 10.2); others get 403. Default: any. */
@@ -94,7 +89,6 @@ export class WebSocketServer extends EventEmitter {
     const pmd = options.perMessageDeflate ?? false;
     this.deflate = pmd === false ? null : pmd === true ? {} : pmd;
     if (this.deflate !== null) checkDeflateOptions(this.deflate);
-    nonNegativeInteger('maxBufferedChunks', options.maxBufferedChunks, 1024);
     this.clients = new Set();
     if (!flag('clientTracking', options.clientTracking, true)) (this as { clients: Set<WebSocket> | undefined }).clients = undefined as never;
 

@@ -464,8 +464,7 @@ class Inbound implements DecoderHandler {
     this.ws.emit('drain');
   };
 
-  /** Received events held back while a message inflates: above this many, stop reading. */
-  private static readonly QUEUE_PAUSE = 64;
+  /** True while reading is paused because maxBufferedChunks events wait behind an inflation. */
   private paused = false;
 
   onMessage(data: Uint8Array, isBinary: boolean, compressed: boolean): void {
@@ -520,7 +519,7 @@ class Inbound implements DecoderHandler {
     };
     queue.push(() => job(done));
     if (queue.length === 1) queue[0]();
-    else if (queue.length > Inbound.QUEUE_PAUSE && !this.paused) {
+    else if (queue.length > ws._options.maxBufferedChunks && !this.paused) {
       this.paused = true;
       ws._socket?.pause();
     }

@@ -9,6 +9,11 @@ export interface ConnectionOptions {
   maxPayload?: number;
   /** Largest number of frames in one message. Default 131072 (Autobahn sends 65536). */
   maxFragments?: number;
+  /**
+   * Most received events (messages, pings, pongs) held back behind a message being
+   * inflated before the socket stops being read (backpressure). Default 1024.
+   */
+  maxBufferedChunks?: number;
   /** Skip UTF-8 validation of received text. Default false. */
   skipUTF8Validation?: boolean;
   /** Answer pings with pongs automatically. Default true. */
@@ -36,6 +41,7 @@ export interface ConnectionOptions {
 export interface ResolvedConnectionOptions {
   maxPayload: number;
   maxFragments: number;
+  maxBufferedChunks: number;
   skipUTF8Validation: boolean;
   autoPong: boolean;
   allowSynchronousEvents: boolean;
@@ -79,6 +85,7 @@ export function resolveConnectionOptions(options: ConnectionOptions): ResolvedCo
   return {
     maxPayload: nonNegativeInteger('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD),
     maxFragments,
+    maxBufferedChunks: Math.max(1, nonNegativeInteger('maxBufferedChunks', options.maxBufferedChunks, 1024)),
     skipUTF8Validation: flag('skipUTF8Validation', options.skipUTF8Validation, false),
     autoPong: flag('autoPong', options.autoPong, true),
     allowSynchronousEvents: flag('allowSynchronousEvents', options.allowSynchronousEvents, true),
