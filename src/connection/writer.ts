@@ -25,7 +25,8 @@ export class Writer {
   private queuedBytes = 0;
   private callbacks: Callback[] = [];
   private scheduled = false;
-  private readonly keys = new KeyPool();
+  /** Masking keys, for clients only (created on first use: idle servers carry none). */
+  private keys: KeyPool | null = null;
   private closed = false;
 
   constructor(
@@ -46,7 +47,7 @@ export class Writer {
       return;
     }
     const length = payload.length;
-    const key = this.masked ? this.keys.take() : 0;
+    const key = this.masked ? (this.keys ??= new KeyPool()).take() : 0;
     const size = headerLength(length, this.masked);
     if (length >= LARGE) {
       this.cut();

@@ -1,0 +1,178 @@
+// Load generator: C raw-TCP WebSocket connections (its own handshake), each keeping W
+// pre-encoded masked frames in flight; counts echoes for a fixed duration; reports msg/s,
+// MB/s, RTT percentiles and its own CPU use. Runs in its own process (pinned with taskset
+// by bench/e2e/run.mjs). Output: one JSON line on stdout.
+//   node loadgen.mjs --url ws://127.0.0.1:9001/ --connections 16 --size 32 --window 16 --seconds 5 [--binary true]
+//   --mode broadcast: 1 sender keeps W messages in flight, every connection counts deliveries
+//   --mode idle: opens the connections, prints {"established":N}, holds them until killed
+import net from 'node:net';
+import crypto from 'node:crypto';
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
+  if (a.startsWith('--')) acc.push([a.slice(2), all[i + 1] && !all[i + 1].startsWith('--') ? all[i + 1] : 'true']);
+  return acc;
+}, []));
+const url = new URL(args.url ?? 'ws://127.0.0.1:9001/');
+const connections = Number(args.connections ?? 16);
+const size = Number(args.size ?? 32);
+const window = Number(args.window ?? 16);
+const seconds = Number(args.seconds ?? 5);
+const warmup = Number(args.warmup ?? 1);
+const binary = args.binary === 'true';
+const mode = args.mode ?? 'echo';
+
+/** A masked client frame (RFC 6455 section 5.2) carrying `size` bytes. */
+function frame(payloadSize) {
+  const payload = Buffer.alloc(payloadSize, binary ? 0xab : 0x61);
+  const len = payloadSize < 126 ? 2 : payloadSize < 65536 ? 4 : 10;
+  const out = Buffer.alloc(len + 4 + payloadSize);
+  out[0] = 0x80 | (binary ? 2 : 1);
+  if (payloadSize < 126) out[1] = 0x80 | payloadSize;
+  else if (payloadSize < 65536) { out[1] = 0x80 | 126; out.writeUInt16BE(payloadSize, 2); }
+  else { out[1] = 0x80 | 127; out.writeBigUInt64BE(BigInt(payloadSize), 2); }
+  const key = crypto.randomBytes(4);
+  key.copy(out, len);
+  for (let i = 0; i < payloadSize; i++) out[len + 4 + i] = payload[i] ^ key[i & 3];
+  return out;
+}
+const one = frame(size);
+// A window's worth of frames in one buffer, so the initial burst is one write.
+const burst = Buffer.concat(Array.from({ length: window }, () => one));
+const expectedFrameLength = args.raw === "true" ? one.length : (size < 126 ? 2 : size < 65536 ? 4 : 10) + size;
+
+let counting = false;
+let received = 0;
+const latencies = [];
+const start = process.hrtime.bigint();
+
+function open(i, onOpen) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: url.hostname, port: Number(url.port), noDelay: true });
+    const key = crypto.randomBytes(16).toString('base64');
+    socket.once('error', reject);
+    socket.write(`GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    let head = Buffer.alloc(0);
+    const onHandshake = (chunk) => {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      if (!head.subarray(0, 12).toString().includes('101')) return reject(new Error(`connection ${i}: ${head.toString().split('\r\n')[0]}`));
+      socket.removeListener('data', onHandshake);
+      const rest = head.subarray(end + 4);
+      onOpen(socket, rest);
+      resolve(socket);
+    };
+    socket.on('data', onHandshake);
+  });
+}
+
+function run(socket, rest) {
+  const sent = []; // send times (ns) of frames in flight, FIFO
+  let pending = 0; // bytes of the current incoming frame still to skip
+  const now = () => Number(process.hrtime.bigint() - start);
+  const onData = (chunk) => {
+    let i = 0;
+    let echoes = 0;
+    while (i < chunk.length) {
+      if (pending > 0) {
+        const take = Math.min(pending, chunk.length - i);
+        pending -= take; i += take;
+        if (pending === 0) echoes++;
+        continue;
+      }
+      pending = expectedFrameLength; // server frames: unmasked, same size class as ours
+    }
+    if (echoes === 0) return;
+    const t = now();
+    for (let e = 0; e < echoes; e++) {
+      const t0 = sent.shift();
+      if (counting) { received++; if ((received & 7) === 0) latencies.push(t - t0); }
+    }
+    if (echoes === 1) { sent.push(t); socket.write(one); }
+    else { for (let e = 0; e < echoes; e++) sent.push(t); socket.write(Buffer.concat(Array(echoes).fill(one))); }
+  };
+  socket.on('data', onData);
+  if (rest.length) onData(rest);
+  const t = now();
+  for (let w = 0; w < window; w++) sent.push(t);
+  socket.write(burst);
+}
+
+// ── broadcast: every connection counts what it receives; connection 0 also sends ──
+let sender = null;
+let senderInFlight = [];
+function receive(socket, rest) {
+  let pending = 0;
+  const onData = (chunk) => {
+    let i = 0;
+    let frames = 0;
+    while (i < chunk.length) {
+      if (pending > 0) {
+        const take = Math.min(pending, chunk.length - i);
+        pending -= take; i += take;
+        if (pending === 0) frames++;
+        continue;
+      }
+      pending = expectedFrameLength;
+    }
+    if (frames === 0) return;
+    if (counting) received += frames;
+    if (socket === sender) {
+      const t = Number(process.hrtime.bigint() - start);
+      for (let f = 0; f < frames; f++) {
+        const t0 = senderInFlight.shift();
+        if (counting) latencies.push(t - t0);
+        senderInFlight.push(t);
+      }
+      socket.write(frames === 1 ? one : Buffer.concat(Array(frames).fill(one)));
+    }
+  };
+  socket.on('data', onData);
+  if (rest.length) onData(rest);
+}
+function startBroadcast(socket) {
+  sender = socket;
+  const t = Number(process.hrtime.bigint() - start);
+  for (let w = 0; w < window; w++) senderInFlight.push(t);
+  socket.write(burst);
+}
+
+/** Opens `n` connections, at most 200 handshakes at a time. */
+async function openAll(n, onOpen) {
+  const sockets = [];
+  for (let i = 0; i < n; i += 200) {
+    const batch = await Promise.all(Array.from({ length: Math.min(200, n - i) }, (_, j) => open(i + j, onOpen)));
+    sockets.push(...batch);
+  }
+  return sockets;
+}
+
+if (mode === 'idle') {
+  const sockets = await openAll(connections, () => {});
+  console.log(JSON.stringify({ established: sockets.length }));
+  process.on('SIGTERM', () => { for (const s of sockets) s.destroy(); process.exit(0); });
+  setInterval(() => {}, 1 << 30);
+} else {
+  const sockets = await openAll(connections, mode === 'broadcast' ? receive : run);
+  if (mode === 'broadcast') startBroadcast(sockets[0]);
+  await new Promise((r) => setTimeout(r, warmup * 1000));
+  counting = true;
+  const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  counting = false;
+  const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  for (const s of sockets) s.destroy();
+  latencies.sort((a, b) => a - b);
+  const pct = (p) => latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] / 1e6 : null;
+  console.log(JSON.stringify({
+    mode, connections, size, window, binary, seconds: elapsed,
+    messages: received, msgPerSec: received / elapsed, mbPerSec: (received * size) / elapsed / 1e6,
+    p50: pct(0.5), p99: pct(0.99), p999: pct(0.999),
+    loadgenCpu: (cpu.user + cpu.system) / 1e6 / elapsed,
+  }));
+  process.exit(0);
+}
+

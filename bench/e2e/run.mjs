@@ -1,0 +1,215 @@
+// End-to-end comparison: each server in its own process pinned to CPU 0, the load generator
+// in its own process pinned to CPU 1 (taskset where available), same machine, same run.
+// Writes bench/results/latest.md, latest.json and SVG charts; prints the tables.
+//   node bench/e2e/run.mjs [--quick] [--servers a,b] [--reps N] [--seconds S]
+// Needs `npm run build` first (the servers load dist/).
+import { spawn, execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import { barChart, latencyChart } from './chart.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const results = join(root, 'bench', 'results');
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const value = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
+const quick = flag('--quick');
+
+const ALL_SERVERS = ['wsframe-wasm', 'wsframe-js', 'wsframe-borrow', 'ws', 'ws-nonative', 'uws', 'net'];
+const servers = value('--servers', quick ? 'wsframe-wasm,wsframe-js,ws,uws,net' : ALL_SERVERS.join(',')).split(',');
+const reps = Number(value('--reps', quick ? 1 : 3));
+const seconds = Number(value('--seconds', quick ? 1.5 : 2));
+const warmup = quick ? 0.5 : 0.75;
+
+/** Echo workloads: [connections, size, binary, window]. 64 in flight where a server may outrun uWS. */
+const ECHO = quick
+  ? [[16, 32, false, 64], [16, 1024, false, 64], [64, 1024, false, 16], [16, 65536, true, 4]]
+  : [
+      [1, 32, false, 64], [1, 1024, false, 64], [1, 65536, true, 4],
+      [16, 32, false, 64], [16, 1024, false, 64], [16, 65536, true, 4],
+      [64, 32, false, 16], [64, 32, true, 16], [64, 1024, false, 16], [64, 1024, true, 16], [64, 65536, false, 2], [64, 65536, true, 2],
+      [1024, 32, false, 1], [1024, 1024, true, 1], [1024, 65536, true, 1],
+    ];
+const BROADCAST = { connections: quick ? 200 : 1000, size: 32, window: 4 };
+const IDLE = quick ? 1000 : 10000;
+
+const canPin = (() => {
+  try { execFileSync('taskset', ['-c', '0', 'true']); return os.cpus().length >= 2; } catch { return false; }
+})();
+const pinned = (cpu, argv) => (canPin ? ['taskset', ['-c', String(cpu), ...argv]] : [argv[0], argv.slice(1)]);
+
+function cpuTicks(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks
+  } catch { return NaN; }
+}
+const TICK = 100; // Linux USER_HZ
+
+function startServer(kind, port, mode) {
+  return new Promise((resolve, reject) => {
+    const [cmd, argv] = pinned(0, [process.execPath, '--expose-gc', join(here, 'servers.mjs'), kind, String(port), mode]);
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const timer = setTimeout(() => reject(new Error(`${kind} did not start`)), 10_000);
+    child.once('message', (m) => { if (m.ready) { clearTimeout(timer); resolve(child); } });
+    child.once('exit', (code) => reject(new Error(`${kind} exited (${code})`)));
+  });
+}
+
+function stopServer(child) {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
+}
+
+function memoryOf(child) {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve(m.memory));
+    child.send('memory');
+  });
+}
+
+function loadgen(port, extra, server) {
+  return new Promise((resolve, reject) => {
+    const [cmd, argv] = pinned(1, [process.execPath, join(here, 'loadgen.mjs'), '--url', `ws://127.0.0.1:${port}/`, ...extra]);
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    // Server CPU over the load generator's whole run, warm-up included: a saturation check.
+    const c0 = cpuTicks(server.pid);
+    const t0 = process.hrtime.bigint();
+    child.stdout.on('data', (d) => { out += d; });
+    child.once('exit', (code) => {
+      const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+      const serverCpu = (cpuTicks(server.pid) - c0) / TICK / wall;
+      try { resolve({ ...JSON.parse(out.trim().split('\n').pop()), serverCpu }); } catch { reject(new Error(`loadgen failed (${code}): ${out}`)); }
+    });
+  });
+}
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN; };
+
+async function main() {
+  const runs = [];
+  let port = 9400;
+  console.error(`e2e: servers ${servers.join(', ')}; ${reps} rep(s) × ${seconds}s; pinned: ${canPin}`);
+  for (const kind of servers) {
+    port++;
+    const server = await startServer(kind, port, 'echo');
+    for (const [connections, size, binary, window] of ECHO) {
+      for (let rep = 0; rep < reps; rep++) {
+        const extra = ['--connections', connections, '--size', size, '--window', window, '--seconds', seconds,
+          '--warmup', warmup, '--binary', String(binary), ...(kind === 'net' ? ['--raw', 'true'] : [])].map(String);
+        const r = await loadgen(port, extra, server);
+        runs.push({ server: kind, workload: 'echo', connections, size, binary, window, rep, ...r });
+        console.error(`  ${kind.padEnd(15)} ${String(connections).padStart(4)} × ${String(size).padStart(5)} B ${binary ? 'bin ' : 'text'} ` +
+          `${Math.round(r.msgPerSec).toLocaleString('en-US').padStart(10)} msg/s  p99 ${r.p99?.toFixed(2)} ms  server CPU ${(r.serverCpu * 100).toFixed(0)}%  loadgen CPU ${(r.loadgenCpu * 100).toFixed(0)}%`);
+      }
+    }
+    await stopServer(server);
+    if (kind === 'net') continue;
+    port++;
+    const bserver = await startServer(kind, port, 'broadcast');
+    for (let rep = 0; rep < reps; rep++) {
+      const r = await loadgen(port, ['--mode', 'broadcast', '--connections', BROADCAST.connections, '--size', BROADCAST.size,
+        '--window', BROADCAST.window, '--seconds', seconds, '--warmup', warmup].map(String), bserver);
+      runs.push({ server: kind, workload: 'broadcast', rep, ...r });
+      console.error(`  ${kind.padEnd(15)} broadcast to ${BROADCAST.connections}: ${Math.round(r.msgPerSec).toLocaleString('en-US')} deliveries/s`);
+    }
+    await stopServer(bserver);
+    port++;
+    const iserver = await startServer(kind, port, 'echo');
+    const before = await memoryOf(iserver);
+    const idle = await idleRun(port, iserver);
+    runs.push({ server: kind, workload: 'idle', connections: IDLE, before, after: idle });
+    console.error(`  ${kind.padEnd(15)} idle ${IDLE}: RSS +${((idle.rss - before.rss) / IDLE).toFixed(0)} B/conn, heap +${((idle.heapUsed - before.heapUsed) / IDLE).toFixed(0)} B/conn`);
+    await stopServer(iserver);
+  }
+  const report = summarize(runs);
+  mkdirSync(results, { recursive: true });
+  const stamp = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, quick, reps, seconds, pinned: canPin };
+  writeFileSync(join(results, 'latest.json'), JSON.stringify({ ...stamp, runs, summary: report.summary }, null, 2));
+  writeFileSync(join(results, 'latest.md'), header(stamp) + report.markdown);
+  writeFileSync(join(results, 'throughput.svg'), barChart(report.chart));
+  writeFileSync(join(results, 'latency.svg'), latencyChart(report.latency));
+  console.log(header(stamp) + report.markdown);
+}
+
+function idleRun(port, server) {
+  return new Promise((resolve, reject) => {
+    const [cmd, argv] = pinned(1, [process.execPath, join(here, 'loadgen.mjs'), '--url', `ws://127.0.0.1:${port}/`, '--mode', 'idle', '--connections', String(IDLE)]);
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', async (d) => {
+      out += d;
+      if (!out.includes('established')) return;
+      await new Promise((r) => setTimeout(r, 500));
+      const memory = await memoryOf(server);
+      child.kill('SIGTERM');
+      resolve(memory);
+    });
+    child.once('exit', (code) => { if (!out.includes('established')) reject(new Error(`idle loadgen failed (${code})`)); });
+  });
+}
+
+function header(s) {
+  return `# End-to-end benchmark\n\nMachine: ${s.cpu}, ${s.cores} cores; Node ${s.node}; ${s.date}. ` +
+    `${s.quick ? 'Quick run' : 'Full run'}: medians of ${s.reps} run(s) of ${s.seconds} s; server pinned to CPU 0 and load generator to CPU 1: ${s.pinned}.\n` +
+    `Reproduce: \`npm run bench\` (or \`node bench/e2e/run.mjs${s.quick ? ' --quick' : ''}\` after \`npm run build\`).\n\n`;
+}
+
+function summarize(runs) {
+  const fmt = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
+  const echoKeys = [...new Set(runs.filter((r) => r.workload === 'echo').map((r) => `${r.connections}|${r.size}|${r.binary}`))];
+  const kinds = servers;
+  const med = (kind, key, field) => median(runs.filter((r) => r.workload === 'echo' && r.server === kind && `${r.connections}|${r.size}|${r.binary}` === key).map((r) => r[field]));
+  let md = '## Echo throughput (messages/s, median)\n\n| connections × size | ' + kinds.join(' | ') + ' | wsframe-wasm ÷ ws | ÷ uws | ÷ net |\n|' + '---|'.repeat(kinds.length + 4) + '\n';
+  const chart = { groups: [], series: kinds };
+  const summary = [];
+  for (const key of echoKeys) {
+    const [c, size, binary] = key.split('|');
+    const row = kinds.map((k) => med(k, key, 'msgPerSec'));
+    const ours = med('wsframe-wasm', key, 'msgPerSec');
+    const ratio = (other) => (Number.isFinite(med(other, key, 'msgPerSec')) ? (ours / med(other, key, 'msgPerSec')).toFixed(2) + '×' : '–');
+    md += `| ${c} × ${size} B ${binary === 'true' ? 'binary' : 'text'} | ${row.map(fmt).join(' | ')} | ${ratio('ws')} | ${ratio('uws')} | ${ratio('net')} |\n`;
+    chart.groups.push({ label: `${c}×${size}${binary === 'true' ? 'b' : 't'}`, values: row });
+    summary.push({ connections: Number(c), size: Number(size), binary: binary === 'true', msgPerSec: Object.fromEntries(kinds.map((k, i) => [k, row[i]])) });
+  }
+  md += '\n## Echo throughput (MB/s of payload, median)\n\n| connections × size | ' + kinds.join(' | ') + ' |\n|' + '---|'.repeat(kinds.length + 1) + '\n';
+  for (const key of echoKeys) {
+    const [c, size, binary] = key.split('|');
+    md += `| ${c} × ${size} B ${binary === 'true' ? 'binary' : 'text'} | ${kinds.map((k) => med(k, key, 'mbPerSec').toFixed(1)).join(' | ')} |\n`;
+  }
+  md += '\n## Round-trip latency (ms, p50 / p99 / p99.9, median of runs)\n\n| connections × size | ' + kinds.join(' | ') + ' |\n|' + '---|'.repeat(kinds.length + 1) + '\n';
+  const latency = { groups: [], series: kinds };
+  for (const key of echoKeys) {
+    const [c, size, binary] = key.split('|');
+    const cells = kinds.map((k) => [med(k, key, 'p50'), med(k, key, 'p99'), med(k, key, 'p999')]);
+    md += `| ${c} × ${size} B ${binary === 'true' ? 'binary' : 'text'} | ${cells.map((p) => p.map((x) => (Number.isFinite(x) ? x.toFixed(2) : '–')).join(' / ')).join(' | ')} |\n`;
+    if (Number(size) === 1024 && Number(c) >= 16) latency.groups.push({ label: `${c}×1KiB`, values: cells });
+  }
+  md += '\n## Saturation check (CPU share over the run, median)\n\nA server at ~100% is what is measured; the load generator below 100% is not the bottleneck.\n\n| connections × size | ' + kinds.map((k) => `${k} server / loadgen`).join(' | ') + ' |\n|' + '---|'.repeat(kinds.length + 1) + '\n';
+  for (const key of echoKeys) {
+    const [c, size, binary] = key.split('|');
+    md += `| ${c} × ${size} B ${binary === 'true' ? 'binary' : 'text'} | ${kinds.map((k) => `${(med(k, key, 'serverCpu') * 100).toFixed(0)}% / ${(med(k, key, 'loadgenCpu') * 100).toFixed(0)}%`).join(' | ')} |\n`;
+  }
+  const bKinds = kinds.filter((k) => k !== 'net');
+  md += `\n## Broadcast (one message to ${BROADCAST.connections} clients; deliveries/s, median)\n\n| ${bKinds.join(' | ')} |\n|${'---|'.repeat(bKinds.length)}\n| ${bKinds.map((k) => fmt(median(runs.filter((r) => r.workload === 'broadcast' && r.server === k).map((r) => r.msgPerSec)))).join(' | ')} |\n`;
+  md += `\n## Idle connections (${IDLE.toLocaleString('en-US')}; server memory per connection)\n\n| server | RSS B/conn | heap B/conn |\n|---|---|---|\n`;
+  for (const k of bKinds) {
+    const r = runs.find((x) => x.workload === 'idle' && x.server === k);
+    if (r) md += `| ${k} | ${fmt((r.after.rss - r.before.rss) / IDLE)} | ${fmt((r.after.heapUsed - r.before.heapUsed) / IDLE)} |\n`;
+  }
+  md += '\n![throughput](throughput.svg)\n\n![latency](latency.svg)\n';
+  return { markdown: md, chart, latency, summary };
+}
+
+if (!existsSync(join(root, 'dist', 'index.js'))) {
+  console.error('e2e: dist/ is missing: run `npm run build` first');
+  process.exit(1);
+}
+await main();

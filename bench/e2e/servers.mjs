@@ -1,0 +1,67 @@
+// Echo and broadcast servers for the end-to-end benchmark, one per process:
+//   node servers.mjs <kind> <port> [echo|broadcast]
+// kinds: wsframe-wasm, wsframe-js, wsframe-borrow, ws, ws-nonative, uws, net (the ceiling).
+// Each server handles its messages the way its own README shows. With an IPC channel it
+// answers 'memory' with process.memoryUsage() (after a GC when run with --expose-gc).
+const [kind, portArg, mode = 'echo'] = process.argv.slice(2);
+const port = Number(portArg ?? 9001);
+const host = '127.0.0.1';
+process.on('SIGINT', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(0));
+process.on('message', (m) => {
+  if (m === 'memory') {
+    globalThis.gc?.();
+    process.send({ memory: process.memoryUsage() });
+  }
+});
+const ready = () => (process.send ? process.send({ ready: true }) : console.log(`${kind} (${mode}) listening on ${port}`));
+
+if (kind.startsWith('wsframe') || kind === 'ws' || kind === 'ws-nonative') {
+  if (kind === 'ws-nonative') process.env.WS_NO_BUFFER_UTIL = '1';
+  const { WebSocketServer } = kind.startsWith('wsframe') ? await import('../../dist/index.js') : await import('ws');
+  const options = kind.startsWith('wsframe')
+    ? { port, host, core: kind === 'wsframe-js' ? 'js' : 'wasm', borrowPayload: kind === 'wsframe-borrow', maxBackpressure: 0 }
+    : { port, host, perMessageDeflate: false };
+  const wss = new WebSocketServer(options, ready);
+  wss.on('connection', (ws) => {
+    ws.on('error', () => {});
+    if (mode === 'broadcast') {
+      ws.on('message', (data, isBinary) => {
+        for (const client of wss.clients) client.send(data, { binary: isBinary });
+      });
+    } else {
+      ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+    }
+  });
+} else if (kind === 'uws') {
+  const { default: uWS } = await import('uwebsockets');
+  const app = uWS.App();
+  app.ws('/*', {
+    compression: 0, maxPayloadLength: 100 * 1024 * 1024, maxBackpressure: 1024 * 1024 * 1024, idleTimeout: 0,
+    open: (ws) => { if (mode === 'broadcast') ws.subscribe('all'); },
+    message: (ws, message, isBinary) => {
+      if (mode === 'broadcast') app.publish('all', message, isBinary);
+      else ws.send(message, isBinary);
+    },
+  }).listen(host, port, (token) => { if (token) ready(); else { console.error('uws listen failed'); process.exit(1); } });
+} else if (kind === 'net') {
+  // The ceiling: answers the handshake, then echoes bytes unparsed. Client frames are 4
+  // bytes longer than server frames (the mask key); the load generator is told (--raw).
+  const net = await import('node:net');
+  const crypto = await import('node:crypto');
+  net.createServer({ noDelay: true }, (socket) => {
+    let upgraded = false;
+    socket.on('data', (chunk) => {
+      if (upgraded) { socket.write(chunk); return; }
+      const text = chunk.toString('latin1');
+      const key = /Sec-WebSocket-Key: (.*)\r\n/i.exec(text)[1];
+      const accept = crypto.createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+      upgraded = true;
+    });
+    socket.on('error', () => {});
+  }).listen(port, host, ready);
+} else {
+  console.error(`unknown server kind ${kind}`);
+  process.exit(2);
+}
