@@ -5,12 +5,23 @@ import type { Codec, ParserState } from './types.js';
 import type { JsCodec } from './js.js';
 import type { WasmCodec } from './wasm.js';
 
-/** Below this many bytes, masking in JS beats copying into WebAssembly and back. */
-export const MASK_CROSSOVER = 64;
-/** Below this many bytes, JS UTF-8 validation beats the copy into WebAssembly. */
+/**
+ * Below this many bytes, masking in JS beats copying into WebAssembly and back: JS won at
+ * every size up to 128 B, WebAssembly from 256 B (codec.mask pays ~70-130 ns per call for
+ * the copies and view checks; bench/results/codec.md, section 4).
+ */
+export const MASK_CROSSOVER = 256;
+/**
+ * Below this many bytes, JS UTF-8 validation beats the copy into WebAssembly: measured
+ * 64 B on ASCII and 48 B on mixed text (bench/results/codec.md, section 4); small text
+ * messages are mostly ASCII.
+ */
 export const UTF8_CROSSOVER = 64;
-/** Below this many bytes a chunk is parsed in JS (the copy in dominates the parse). */
-export const PARSE_CROSSOVER = 64;
+/**
+ * Below this many bytes a chunk is parsed in JS (the copy in dominates the parse): 48 B
+ * for binary and text frames alike (bench/results/codec.md, section 4).
+ */
+export const PARSE_CROSSOVER = 48;
 
 export class AutoCodec implements Codec {
   readonly core = 'wasm' as const;
@@ -29,6 +40,10 @@ export class AutoCodec implements Codec {
 
   mask(data: Uint8Array, key: number, phase = 0): void {
     (data.length < MASK_CROSSOVER ? this.js : this.wasm).mask(data, key, phase);
+  }
+
+  owns(view: Uint8Array): boolean {
+    return this.wasm.owns(view);
   }
 
   validateUtf8(data: Uint8Array, state = 0): number {

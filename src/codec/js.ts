@@ -19,6 +19,10 @@ export class JsCodec implements Codec {
     maskBytes(data, 0, data.length, key, phase);
   }
 
+  owns(): boolean {
+    return false;
+  }
+
   validateUtf8(data: Uint8Array, state = 0): number {
     return validateUtf8Bytes(data, 0, data.length, state);
   }

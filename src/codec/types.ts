@@ -45,6 +45,8 @@ export interface Codec {
    * `options` are layout.ts O_* bits; `maxPayload` at most 0xFFFFFFFF.
    */
   parse(state: ParserState, chunk: Uint8Array, options: number, maxPayload: number): number;
+  /** True when `view` lies in this codec's own memory (borrowed payloads do). */
+  owns(view: Uint8Array): boolean;
   readonly descriptors: Uint32Array;
   readonly result: Uint32Array;
   readonly bytes: Uint8Array;

@@ -63,6 +63,10 @@ export class WasmCodec implements Codec {
     data.set(bytes.subarray(this.inputPtr, this.inputPtr + data.length));
   }
 
+  owns(view: Uint8Array): boolean {
+    return view.buffer === this.exports.memory.buffer;
+  }
+
   validateUtf8(data: Uint8Array, state = 0): number {
     this.reserve(data.length).set(data, this.inputPtr);
     return this.exports.validateUtf8(this.inputPtr, data.length, state);

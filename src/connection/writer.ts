@@ -54,10 +54,12 @@ export class Writer {
       const header = allocBytes(size);
       writeHeader(header, 0, opcode, length, fin, rsv1, this.masked, key);
       this.push(header);
-      if (this.masked) {
+      if (this.masked || this.codec.owns(payload)) {
+        // Masking must not touch the caller's bytes; a borrowed payload (a view into the
+        // codec's memory) is overwritten by the next parse, before this write happens.
         const copy = allocBytes(length);
         copy.set(payload);
-        this.codec.mask(copy, key, 0);
+        if (this.masked) this.codec.mask(copy, key, 0);
         this.push(copy);
       } else {
         this.push(payload);
