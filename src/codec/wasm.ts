@@ -1,7 +1,7 @@
 // The WebAssembly core behind the Codec interface. One instance (one memory) per codec;
 // the connection's state is copied into the core's STATE region for each call and back.
 // Memory grows when an input needs more room, and every view is refreshed after growth.
-import { DESC_CAPACITY, DESC_WORDS, RESULT_WORDS, STATE_WORDS, R_CONSUMED } from './layout.js';
+import { DESC_CAPACITY, DESC_WORDS, MAX_SLICE, RESULT_WORDS, STATE_WORDS, R_CONSUMED } from './layout.js';
 import type { Codec } from './types.js';
 import { ParserState } from './types.js';
 import { type CoreExports, instantiateCore, loadCoreSync } from './wasm-module.js';
@@ -9,14 +9,24 @@ import { type CoreExports, instantiateCore, loadCoreSync } from './wasm-module.j
 /** Bytes past any input that wide loads may touch (assembly/regions.ts). */
 const SLACK = 16;
 const PAGE = 65536;
+/**
+ * Linear memory past the static regions:
+ *   inputPtr ──► parse input (carry + a slice of at most MAX_SLICE bytes) ─┐ PARSE_REGION
+ *   scratchPtr ► mask / validateUtf8 inputs (any size, grown on demand)
+ * Separate, so a message handler that masks a reply while the Decoder is still reading
+ * the descriptors of the same parse call cannot overwrite the bytes they point to.
+ */
+const PARSE_REGION = MAX_SLICE + 4096;
 
 export class WasmCodec implements Codec {
   readonly core = 'wasm' as const;
   readonly simd: boolean;
   /** The raw exports, for benchmarks and tools that work on data already in memory. */
   readonly exports: CoreExports;
-  /** Where inputs are written in linear memory. */
+  /** Where parse inputs are written in linear memory. */
   readonly inputPtr: number;
+  /** Where mask and validateUtf8 inputs are written. */
+  readonly scratchPtr: number;
   bytes!: Uint8Array;
   descriptors!: Uint32Array;
   result!: Uint32Array;
@@ -27,6 +37,7 @@ export class WasmCodec implements Codec {
     this.simd = loaded.simd;
     this.exports = instantiateCore(loaded.module);
     this.inputPtr = this.exports.inputPtr();
+    this.scratchPtr = this.inputPtr + PARSE_REGION;
     this.refresh();
   }
 
@@ -45,9 +56,9 @@ export class WasmCodec implements Codec {
     this.stateView = new Uint32Array(buffer, this.exports.STATE.value, STATE_WORDS);
   }
 
-  /** Makes room for `length` input bytes (plus slack) and returns the input view. */
-  reserve(length: number): Uint8Array {
-    const needed = this.inputPtr + length + SLACK;
+  /** Makes room for `length` bytes (plus slack) from `at` and returns the memory view. */
+  reserve(length: number, at = this.inputPtr): Uint8Array {
+    const needed = at + length + SLACK;
     const memory = this.exports.memory;
     if (needed > memory.buffer.byteLength) {
       memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE));
@@ -57,10 +68,11 @@ export class WasmCodec implements Codec {
   }
 
   mask(data: Uint8Array, key: number, phase = 0): void {
-    const bytes = this.reserve(data.length);
-    bytes.set(data, this.inputPtr);
-    this.exports.mask(this.inputPtr, data.length, key, phase);
-    data.set(bytes.subarray(this.inputPtr, this.inputPtr + data.length));
+    const at = this.scratchPtr;
+    const bytes = this.reserve(data.length, at);
+    bytes.set(data, at);
+    this.exports.mask(at, data.length, key, phase);
+    data.set(bytes.subarray(at, at + data.length));
   }
 
   owns(view: Uint8Array): boolean {
@@ -68,8 +80,9 @@ export class WasmCodec implements Codec {
   }
 
   validateUtf8(data: Uint8Array, state = 0): number {
-    this.reserve(data.length).set(data, this.inputPtr);
-    return this.exports.validateUtf8(this.inputPtr, data.length, state);
+    const at = this.scratchPtr;
+    this.reserve(data.length, at).set(data, at);
+    return this.exports.validateUtf8(at, data.length, state);
   }
 
   parse(state: ParserState, chunk: Uint8Array, options: number, maxPayload: number): number {

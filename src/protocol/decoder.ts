@@ -55,6 +55,8 @@ export interface DecoderOptions {
 export const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
 export const DEFAULT_MAX_FRAGMENTS = 131072;
 const NO_LIMIT = 0xffffffff;
+/** The smallest reassembly buffer (fewer regrowths for messages in many small pieces). */
+const MIN_BUFFER = 1024;
 
 let sharedCodec: Codec | undefined;
 /**
@@ -72,6 +74,12 @@ function resolve(options: DecoderOptions): Required<Omit<DecoderOptions, 'codec'
   const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
   if (!Number.isInteger(maxPayload) || maxPayload < 0) {
     throw new RangeError(`Decoder: maxPayload must be an integer >= 0 (got ${maxPayload})`);
+  }
+  for (const name of ['allowRsv1', 'skipUtf8Validation', 'borrowPayload'] as const) {
+    const v = options[name];
+    if (v !== undefined && typeof v !== 'boolean') {
+      throw new TypeError(`Decoder: ${name} must be true or false (got ${String(v)})`);
+    }
   }
   const maxFragments = options.maxFragments ?? DEFAULT_MAX_FRAGMENTS;
   if (!Number.isInteger(maxFragments) || maxFragments < 1) {
@@ -104,6 +112,8 @@ export class Decoder {
   private messageBinary = false;
   private messageCompressed = false;
   private fragments = 0;
+  /** The message's size once known (its final frame's header has arrived), else Infinity. */
+  private expected = Infinity;
 
   constructor(options: DecoderOptions, private readonly handler: DecoderHandler) {
     const o = resolve(options);
@@ -148,8 +158,9 @@ export class Decoder {
     const n = codec.parse(this.state, chunk, this.options, this.maxPayload);
     const inputStart = this.streamOffset - carried;
     this.streamOffset += chunk.length;
-    const d = codec.descriptors;
-    for (let i = 0; i < n && !this.done; i++) this.piece(d, i * DESC_WORDS, inputStart);
+    // Views are read again for every descriptor: a handler may use the codec (masking a
+    // reply grows WebAssembly memory, which replaces every view of it).
+    for (let i = 0; i < n && !this.done; i++) this.piece(codec.descriptors, i * DESC_WORDS, inputStart);
     if (this.done) return;
     const error = codec.result[R_ERROR];
     if (error !== E_NONE) this.fail(error, codec.result[R_CLOSE_CODE], codec.result[R_ERROR_AT], inputStart);
@@ -188,7 +199,9 @@ export class Decoder {
         this.fail(E_TOO_MANY_FRAGMENTS, 1009, d[at + 1] - (info >>> 16), inputStart);
         return;
       }
-      this.reserve(d[at + 3]);
+      // The message's final size, when this frame ends it; memory is only committed as
+      // bytes arrive, so a header alone cannot make us allocate its declared length.
+      this.expected = (info & 0x80) !== 0 ? this.messageLength + d[at + 3] : Infinity;
     }
     if (length > 0) {
       this.reserve(length);
@@ -203,13 +216,17 @@ export class Decoder {
     }
   }
 
-  /** Grows the reassembly buffer to hold `more` bytes beyond what it has. */
+  /**
+   * Grows the reassembly buffer to hold `more` bytes beyond what it has: at least double
+   * (so many small fragments cost O(n)), never past the message's size once it is known.
+   */
   private reserve(more: number): void {
     const needed = this.messageLength + more;
     const current = this.message;
     if (current !== null && current.length >= needed) return;
-    const capacity = current === null ? needed : Math.min(Math.max(needed, current.length * 2), this.maxPayload);
-    const grown = allocBytes(Math.max(capacity, needed));
+    const grow = Math.max(current === null ? 0 : current.length * 2, MIN_BUFFER);
+    const capacity = Math.max(needed, Math.min(grow, this.expected, this.maxPayload));
+    const grown = allocBytes(capacity);
     if (current !== null) grown.set(current.subarray(0, this.messageLength));
     this.message = grown;
   }

@@ -133,6 +133,9 @@ export class Encoder {
   message(data: Uint8Array, binary: boolean, options: MessageOptions = {}): Bytes[] {
     const opcode = binary ? OPCODE_BINARY : OPCODE_TEXT;
     const size = options.fragmentSize ?? 0;
+    if (!Number.isInteger(size) || size < 0) {
+      throw new RangeError(`fragmentSize must be an integer >= 0 (got ${size})`);
+    }
     const rsv1 = options.compressed ?? false;
     if (size <= 0 || data.length <= size) return this.frame(opcode, data, true, rsv1);
     const out: Bytes[] = [];
