@@ -257,11 +257,13 @@ export class WebSocketServer extends EventEmitter {
 
   /** Stops accepting connections; closes the internal http server. Existing ones stay open (as `ws`). */
   close(cb?: (error?: Error) => void): void {
-    if (cb) this.once('close', cb);
     if (this.state === 'closed') {
+      // As ws: closing a server that is not running calls back with an error.
+      if (cb) this.once('close', () => cb(new Error('The server is not running')));
       process.nextTick(() => this.emit('close'));
       return;
     }
+    if (cb) this.once('close', cb);
     if (this.state === 'closing') return;
     this.state = 'closing';
     if (this.idleTimer !== null) clearInterval(this.idleTimer);

@@ -252,11 +252,14 @@ export class WebSocket extends EventEmitter {
     if (this._sendQueue !== null) {
       this.enqueueSend((next) => {
         if (this._closeFrameSent) this.afterClose(cb);
-        else this._writer!.frame(opcode, bytes, true, false, cb);
+        else if (this.withinBackpressure(bytes.length, cb)) this._writer!.frame(opcode, bytes, true, false, cb);
         next();
       });
       return;
     }
+    // Pings and pongs wait behind messages: a peer that pings but never reads must not grow
+    // the queue past maxBackpressure with automatic pongs.
+    if (!this.withinBackpressure(bytes.length, cb)) return;
     this._writer!.frame(opcode, bytes, true, false, cb);
   }
 
@@ -355,7 +358,8 @@ export class WebSocket extends EventEmitter {
   fail(error: WebSocketError): void {
     if (this._readyState === WebSocket.CLOSED) return;
     this._closeCode = error.closeCode;
-    this.emitError(error);
+    // After the events of frames received before the bad one (allowSynchronousEvents: false).
+    this.dispatch(() => this.emitError(error));
     if (!this._closeFrameSent && this._socket !== null && !this._socket.destroyed) {
       this.sendClose(closePayload(error.closeCode));
     }
@@ -427,7 +431,11 @@ export class WebSocket extends EventEmitter {
     this._writer?.close();
     this._deflate?.close();
     this._receiveQueue = null;
-    this.emit('close', this._closeCode, this._closeReason);
+    // Events still waiting for their own tick (allowSynchronousEvents: false) arrived
+    // before the socket closed: 'close' comes after them, as in ws.
+    const queue = this._eventQueue;
+    if (queue !== null) queue.push(() => this.emit('close', this._closeCode, this._closeReason));
+    else this.emit('close', this._closeCode, this._closeReason);
   }
 
   /** @internal */
@@ -479,7 +487,20 @@ class Inbound implements DecoderHandler {
       return;
     }
     if (ws._options.allowSynchronousEvents) ws.emitMessage(data as Buffer, isBinary);
-    else ws.dispatch(() => ws.emitMessage(data as Buffer, isBinary));
+    else {
+      const own = this.own(data);
+      ws.dispatch(() => ws.emitMessage(own, isBinary));
+    }
+  }
+
+  /**
+   * The payload for an event dispatched later (allowSynchronousEvents: false): a borrowed
+   * one (borrowPayload) views codec memory that the next parse, on any connection,
+   * overwrites, so the event gets a copy.
+   */
+  private own(data: Uint8Array): Buffer {
+    const o = this.ws._options;
+    return (o.borrowPayload && !o.allowSynchronousEvents ? Buffer.from(data) : data) as Buffer;
   }
 
   /** RFC 7692 section 6.2: inflate, then check size and UTF-8 on what came out. */
@@ -538,7 +559,8 @@ class Inbound implements DecoderHandler {
   private ping(data: Uint8Array): void {
     const ws = this.ws;
     if (ws._options.autoPong && ws._readyState === WebSocket.OPEN) ws.pong(data as Buffer);
-    ws.dispatch(() => ws.emit('ping', data));
+    const own = this.own(data);
+    ws.dispatch(() => ws.emit('ping', own));
   }
 
   onPong(data: Uint8Array): void {
@@ -548,7 +570,8 @@ class Inbound implements DecoderHandler {
       this.enqueue((done) => { ws.dispatch(() => ws.emit('pong', copy)); done(); });
       return;
     }
-    ws.dispatch(() => ws.emit('pong', data));
+    const own = this.own(data);
+    ws.dispatch(() => ws.emit('pong', own));
   }
 
   onClose(code: number, reason: Uint8Array): void {
