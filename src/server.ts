@@ -151,6 +151,11 @@ export class WebSocketServer extends EventEmitter {
 
   /** Completes (or refuses) an upgrade; `cb` gets the new WebSocket. */
   handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, cb: (ws: WebSocket, req: http.IncomingMessage) => void): void {
+    const marked = socket as Duplex & { [kUpgraded]?: boolean };
+    if (marked[kUpgraded]) {
+      throw new Error('server.handleUpgrade() was called more than once with the same socket, possibly due to a misconfiguration');
+    }
+    marked[kUpgraded] = true;
     socket.on('error', onHandshakeSocketError);
     const timer = this.handshakeTimeout > 0
       ? setTimeout(() => refuse(socket, 408, 'Handshake timed out'), this.handshakeTimeout)
@@ -282,6 +287,8 @@ export class WebSocketServer extends EventEmitter {
     this.emit('close');
   }
 }
+
+const kUpgraded = Symbol('wsframe.upgraded');
 
 function onHandshakeSocketError(this: Duplex): void {
   this.destroy();

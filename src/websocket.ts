@@ -459,7 +459,9 @@ class Inbound implements DecoderHandler {
   };
 
   readonly onSocketClose = (): void => {
-    this.ws.emitClose();
+    // Messages still inflating were received before the socket closed: deliver them first.
+    if (this.ws._receiveQueue !== null) this.enqueue((done) => { this.ws.emitClose(); done(); });
+    else this.ws.emitClose();
   };
 
   readonly onSocketError = (): void => {
