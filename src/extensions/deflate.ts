@@ -121,12 +121,22 @@ export class PerMessageDeflate {
       let length = 0;
       let failed: Error | null = null;
       const limit = this.maxPayload;
+      // finish() exactly once: on flush, on a zlib error, or as soon as maxPayload is passed.
+      let finished = false;
+      const once = (error: Error | null): void => {
+        if (!finished) {
+          finished = true;
+          finish(error);
+        }
+      };
       const onData = (chunk: Buffer): void => {
         if (failed) return;
         length += chunk.length;
         if (limit > 0 && length > limit) {
           failed = new InflateLimitError(limit);
           chunks.length = 0;
+          // Stop now: letting zlib run on would inflate the whole bomb (CPU, limiter slot).
+          once(null);
           return;
         }
         chunks.push(chunk);
@@ -149,13 +159,6 @@ export class PerMessageDeflate {
       inflate.on('data', onData);
       inflate.write(data);
       inflate.write(TAIL);
-      let finished = false;
-      const once = (error: Error | null): void => {
-        if (!finished) {
-          finished = true;
-          finish(error);
-        }
-      };
       const onError = (error: Error): void => once(Object.assign(error, { code: 'WS_ERR_INFLATE', closeCode: 1007 }));
       inflate.on('error', onError);
       inflate.flush(() => once(null));

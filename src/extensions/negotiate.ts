@@ -40,9 +40,10 @@ const KNOWN = new Set(['server_no_context_takeover', 'client_no_context_takeover
 
 /** RFC 7692 section 7.1.2: window bits are a decimal integer 8-15 without leading zeros. */
 function windowBits(value: string | true): number | null {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 2 || value[0] === '0') return null;
+  // Digits only: Number() would also read "+9" and "9." as 9.
+  if (typeof value !== 'string' || !/^[1-9][0-9]?$/.test(value)) return null;
   const n = Number(value);
-  return Number.isInteger(n) && n >= 8 && n <= 15 ? n : null;
+  return n >= 8 && n <= 15 ? n : null;
 }
 
 /** Validates option values once, naming what is allowed. */
@@ -139,7 +140,9 @@ export function verifyAnswer(answers: readonly ExtensionOffer[], options: PerMes
   const a = answers[0];
   if (a.name !== EXTENSION_NAME) return `the server accepted an extension that was not offered: ${a.name}`;
   if (a.duplicateParams) return 'a parameter is repeated in the permessage-deflate answer';
-  const params: DeflateParams = { serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 15 };
+  // An offered client_max_window_bits=N binds us even when the answer omits it (RFC 7692 section 7.1.2.2).
+  const offeredClientBits = typeof options.clientMaxWindowBits === 'number' ? options.clientMaxWindowBits : 15;
+  const params: DeflateParams = { serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: offeredClientBits };
   for (const [name, value] of a.params) {
     if (name === 'server_no_context_takeover' || name === 'client_no_context_takeover') {
       if (value !== true) return `${name} must not have a value`;
@@ -165,5 +168,9 @@ export function verifyAnswer(answers: readonly ExtensionOffer[], options: PerMes
     }
   }
   if (options.serverNoContextTakeover && !params.serverNoContextTakeover) return 'server_no_context_takeover was requested but not answered';
+  // RFC 7692 section 7.1.2.1: a server accepts server_max_window_bits by answering it.
+  if (typeof options.serverMaxWindowBits === 'number' && !a.params.has('server_max_window_bits')) {
+    return 'server_max_window_bits was requested but not answered';
+  }
   return params;
 }
