@@ -1,10 +1,12 @@
-// Outgoing frames, batched per tick: every frame sent in one tick is encoded straight into
-// one slab (header and payload side by side), and the slab goes to the socket in a single
-// write when the tick ends. Large payloads skip the slab and follow it as their own buffers
-// under one cork. ws does one socket.write per frame; that per-write cost is what we save.
+// Outgoing frames, batched per tick: frames sent in one tick are remembered (payload and
+// header bits), and when the tick ends they are encoded into one buffer of exactly their
+// size and written with one socket.write. Large payloads are not copied: they follow their
+// header as their own buffer under one cork. ws does one socket.write per frame; that
+// per-write cost is what we save. Nothing is kept between ticks, so an idle connection
+// holds no buffer at all.
 //
-//   send ─► slab [hdr|payload|hdr|payload|…]  ──(process.nextTick)──► socket.write(slab)
-//   send(big) ─► slab … | header | payload (as is) ─► cork, write, write, uncork
+//   send, send, send ─► [payload, bits] … ──(process.nextTick)──► [hdr|p|hdr|p|hdr|p] ─► write
+//   send(big) ─► … [hdr|p|hdr] [big payload, as is] … ─► cork, write, write, uncork
 import type { Duplex } from 'node:stream';
 import type { Codec } from '../codec/types.js';
 import { KeyPool, headerLength, writeHeader } from '../protocol/encoder.js';
@@ -12,20 +14,21 @@ import { allocBytes } from '../protocol/bytes.js';
 
 /** Payloads at least this long travel as their own buffer (no copy when unmasked). */
 const LARGE = 16 * 1024;
-/** A slab's size; a slab is cut when the tick ends or it fills. */
-const SLAB = 64 * 1024;
 
 type Callback = (error?: Error | null) => void;
 
+const FIN = 0x80;
+const RSV1 = 0x40;
+
 export class Writer {
-  private slab: Uint8Array | null = null;
-  private used = 0;
-  /** Buffers cut this tick, in order, waiting for the flush. */
-  private queue: Uint8Array[] = [];
+  /** Frames sent this tick: payloads, and header byte 0 (FIN | RSV1 | opcode) of each. */
+  private payloads: Uint8Array[] = [];
+  private bits: number[] = [];
+  /** Bytes the queued frames will take on the wire. */
   private queuedBytes = 0;
   private callbacks: Callback[] = [];
   private scheduled = false;
-  /** Masking keys, for clients only (created on first use: idle servers carry none). */
+  /** Masking keys, for clients only (created on first use: servers carry none). */
   private keys: KeyPool | null = null;
   private closed = false;
 
@@ -37,7 +40,7 @@ export class Writer {
 
   /** Bytes accepted but not yet handed to the socket. */
   get pending(): number {
-    return this.queuedBytes + this.used;
+    return this.queuedBytes;
   }
 
   /** Queues one frame; `cb` runs once it has been written (or failed). */
@@ -46,36 +49,11 @@ export class Writer {
       if (cb) queueMicrotask(() => cb(new Error('WebSocket is not open: the socket is closed')));
       return;
     }
-    const length = payload.length;
-    const key = this.masked ? (this.keys ??= new KeyPool()).take() : 0;
-    const size = headerLength(length, this.masked);
-    if (length >= LARGE) {
-      this.cut();
-      const header = allocBytes(size);
-      writeHeader(header, 0, opcode, length, fin, rsv1, this.masked, key);
-      this.push(header);
-      if (this.masked || this.codec.owns(payload)) {
-        // Masking must not touch the caller's bytes; a borrowed payload (a view into the
-        // codec's memory) is overwritten by the next parse, before this write happens.
-        const copy = allocBytes(length);
-        copy.set(payload);
-        if (this.masked) this.codec.mask(copy, key, 0);
-        this.push(copy);
-      } else {
-        this.push(payload);
-      }
-    } else {
-      if (this.slab === null || this.slab.length - this.used < size + length) {
-        this.cut();
-        this.slab = allocBytes(Math.max(SLAB, size + length));
-      }
-      const slab = this.slab;
-      const at = this.used;
-      writeHeader(slab, at, opcode, length, fin, rsv1, this.masked, key);
-      slab.set(payload, at + size);
-      if (this.masked && length > 0) this.codec.mask(slab.subarray(at + size, at + size + length), key, 0);
-      this.used = at + size + length;
-    }
+    // A borrowed payload (a view into the codec's memory) is overwritten by the next parse,
+    // before this tick's write: keep a copy.
+    this.payloads.push(this.codec.owns(payload) ? payload.slice() : payload);
+    this.bits.push((fin ? FIN : 0) | (rsv1 ? RSV1 : 0) | opcode);
+    this.queuedBytes += headerLength(payload.length, this.masked) + payload.length;
     if (cb) this.callbacks.push(cb);
     if (!this.scheduled) {
       this.scheduled = true;
@@ -83,16 +61,17 @@ export class Writer {
     }
   }
 
-  /** Writes everything queued, now (the tick-end flush, or before closing the socket). */
+  /** Encodes and writes everything queued, now (the tick-end flush, or before closing). */
   flush(): void {
     this.scheduled = false;
-    this.cut();
-    const queue = this.queue;
-    if (queue.length === 0) return;
+    const payloads = this.payloads;
+    if (payloads.length === 0) return;
+    const bits = this.bits;
     const callbacks = this.callbacks;
-    this.queue = [];
-    this.queuedBytes = 0;
+    this.payloads = [];
+    this.bits = [];
     this.callbacks = [];
+    this.queuedBytes = 0;
     const done = callbacks.length === 0 ? undefined : (error?: Error | null) => {
       for (const cb of callbacks) cb(error ?? null);
     };
@@ -101,44 +80,72 @@ export class Writer {
       if (done) queueMicrotask(() => done(new Error('WebSocket is not open: the socket is closed')));
       return;
     }
-    if (queue.length === 1) {
-      socket.write(queue[0], done);
+    const out = this.encode(payloads, bits);
+    if (out.length === 1) {
+      socket.write(out[0], done);
       return;
     }
     socket.cork();
-    for (let i = 0; i < queue.length - 1; i++) socket.write(queue[i]);
-    socket.write(queue[queue.length - 1], done);
+    for (let i = 0; i < out.length - 1; i++) socket.write(out[i]);
+    socket.write(out[out.length - 1], done);
     socket.uncork();
+  }
+
+  /** The wire bytes for the queued frames: runs of small frames in one buffer each. */
+  private encode(payloads: Uint8Array[], bits: number[]): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    const masked = this.masked;
+    let i = 0;
+    while (i < payloads.length) {
+      // A run of small frames, and the header of the large frame that ends it, if any.
+      let size = 0;
+      let j = i;
+      for (; j < payloads.length; j++) {
+        const length = payloads[j].length;
+        size += headerLength(length, masked);
+        if (length >= LARGE) break;
+        size += length;
+      }
+      const buffer = allocBytes(size);
+      let at = 0;
+      for (let k = i; k <= j && k < payloads.length; k++) {
+        const payload = payloads[k];
+        const length = payload.length;
+        const b = bits[k];
+        const key = masked ? (this.keys ??= new KeyPool()).take() : 0;
+        at += writeHeader(buffer, at, b & 0x0f, length, (b & FIN) !== 0, (b & RSV1) !== 0, masked, key);
+        if (k === j) {
+          // The large payload follows as its own buffer (masked on a copy for clients).
+          out.push(buffer);
+          if (masked) {
+            const copy = allocBytes(length);
+            copy.set(payload);
+            this.codec.mask(copy, key, 0);
+            out.push(copy);
+          } else {
+            out.push(payload);
+          }
+          break;
+        }
+        buffer.set(payload, at);
+        if (masked && length > 0) this.codec.mask(buffer.subarray(at, at + length), key, 0);
+        at += length;
+      }
+      if (j === payloads.length) out.push(buffer);
+      i = j + 1;
+    }
+    return out;
   }
 
   /** Drops what is queued (the socket is gone); callbacks learn of it. */
   close(): void {
     this.closed = true;
-    this.slab = null;
-    this.used = 0;
-    this.queue = [];
+    this.payloads = [];
+    this.bits = [];
     this.queuedBytes = 0;
     const callbacks = this.callbacks;
     this.callbacks = [];
     for (const cb of callbacks) queueMicrotask(() => cb(new Error('WebSocket is not open: the socket is closed')));
-  }
-
-  /** Moves the filled part of the slab to the queue; the rest of the slab stays for reuse. */
-  private cut(): void {
-    const slab = this.slab;
-    if (slab === null || this.used === 0) return;
-    this.push(slab.subarray(0, this.used));
-    if (slab.length - this.used >= 1024) {
-      this.slab = slab.subarray(this.used);
-    } else {
-      this.slab = null;
-    }
-    this.used = 0;
-  }
-
-  private push(buffer: Uint8Array): void {
-    this.queue.push(buffer);
-    this.queuedBytes += buffer.length;
   }
 }
 
