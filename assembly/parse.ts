@@ -208,7 +208,9 @@ export function parse(ptr: usize, len: usize, options: i32, maxPayload: u32): i3
     if (last) {
       flags &= ~(F_IN_FRAME | F_MASKED);
       if (opcode == 8) {
+        // RFC 6455 section 5.5.1: nothing after a close frame is data; consume it all.
         flags |= F_CLOSED;
+        pos = len;
         break;
       }
     }

@@ -88,44 +88,54 @@ const OVERLONG_4: u8 = 64;
 const TWO_CONTS: u8 = 128;
 const CARRY: u8 = TOO_SHORT | TOO_LONG | TWO_CONTS;
 
-@inline function checkBlock(cur: v128, prev: v128): v128 {
+// The three tables, the nibble mask and the two "3/4-byte lead" offsets live in memory and
+// are loaded once per call: as v128.const inside the loop V8 rebuilds them every block.
+const TABLES: usize = memory.data<u8>([
+  // byte1High: prev1 >> 4
+  TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG,
+  TWO_CONTS, TWO_CONTS, TWO_CONTS, TWO_CONTS,
+  TOO_SHORT | OVERLONG_2,
+  TOO_SHORT,
+  TOO_SHORT | OVERLONG_3 | SURROGATE,
+  TOO_SHORT | TOO_LARGE | TOO_LARGE_1000 | OVERLONG_4,
+  // byte1Low: prev1 & 0x0F
+  CARRY | OVERLONG_3 | OVERLONG_2 | OVERLONG_4,
+  CARRY | OVERLONG_2,
+  CARRY,
+  CARRY,
+  CARRY | TOO_LARGE,
+  CARRY | TOO_LARGE | TOO_LARGE_1000,
+  CARRY | TOO_LARGE | TOO_LARGE_1000,
+  CARRY | TOO_LARGE | TOO_LARGE_1000,
+  CARRY | TOO_LARGE | TOO_LARGE_1000,
+  CARRY | TOO_LARGE | TOO_LARGE_1000,
+  CARRY | TOO_LARGE | TOO_LARGE_1000,
+  CARRY | TOO_LARGE | TOO_LARGE_1000,
+  CARRY | TOO_LARGE | TOO_LARGE_1000,
+  CARRY | TOO_LARGE | TOO_LARGE_1000 | SURROGATE,
+  CARRY | TOO_LARGE | TOO_LARGE_1000,
+  CARRY | TOO_LARGE | TOO_LARGE_1000,
+  // byte2High: cur >> 4
+  TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT,
+  TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE_1000 | OVERLONG_4,
+  TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE,
+  TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE,
+  TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE,
+  TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT,
+  // per-lane limits: a block ends inside a sequence if byte 15 >= C0, 14 >= E0 or 13 >= F0
+  0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xF0 - 1, 0xE0 - 1, 0xC0 - 1,
+], 16);
+
+@inline function checkBlock(cur: v128, prev: v128, t1: v128, t2: v128, t3: v128): v128 {
+  const nibble = i8x16.splat(0x0F);
   const prev1 = i8x16.shuffle(prev, cur, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30);
   const prev2 = i8x16.shuffle(prev, cur, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29);
   const prev3 = i8x16.shuffle(prev, cur, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28);
-  const byte1High = i8x16.swizzle(i8x16(
-    TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG,
-    TWO_CONTS, TWO_CONTS, TWO_CONTS, TWO_CONTS,
-    TOO_SHORT | OVERLONG_2,
-    TOO_SHORT,
-    TOO_SHORT | OVERLONG_3 | SURROGATE,
-    TOO_SHORT | TOO_LARGE | TOO_LARGE_1000 | OVERLONG_4,
-  ), i8x16.shr_u(prev1, 4));
-  const byte1Low = i8x16.swizzle(i8x16(
-    CARRY | OVERLONG_3 | OVERLONG_2 | OVERLONG_4,
-    CARRY | OVERLONG_2,
-    CARRY,
-    CARRY,
-    CARRY | TOO_LARGE,
-    CARRY | TOO_LARGE | TOO_LARGE_1000,
-    CARRY | TOO_LARGE | TOO_LARGE_1000,
-    CARRY | TOO_LARGE | TOO_LARGE_1000,
-    CARRY | TOO_LARGE | TOO_LARGE_1000,
-    CARRY | TOO_LARGE | TOO_LARGE_1000,
-    CARRY | TOO_LARGE | TOO_LARGE_1000,
-    CARRY | TOO_LARGE | TOO_LARGE_1000,
-    CARRY | TOO_LARGE | TOO_LARGE_1000,
-    CARRY | TOO_LARGE | TOO_LARGE_1000 | SURROGATE,
-    CARRY | TOO_LARGE | TOO_LARGE_1000,
-    CARRY | TOO_LARGE | TOO_LARGE_1000,
-  ), v128.and(prev1, i8x16.splat(0x0F)));
-  const byte2High = i8x16.swizzle(i8x16(
-    TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT,
-    TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE_1000 | OVERLONG_4,
-    TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE,
-    TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE,
-    TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE,
-    TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT,
-  ), i8x16.shr_u(cur, 4));
+  // Nibbles with a 16-bit shift and a mask: wasm has no 8-bit shift in hardware, and
+  // every index stays in 0-15 so swizzle needs no range fix-up.
+  const byte1High = i8x16.swizzle(t1, v128.and(i16x8.shr_u(prev1, 4), nibble));
+  const byte1Low = i8x16.swizzle(t2, v128.and(prev1, nibble));
+  const byte2High = i8x16.swizzle(t3, v128.and(i16x8.shr_u(cur, 4), nibble));
   const special = v128.and(v128.and(byte1High, byte1Low), byte2High);
   const third = i8x16.sub_sat_u(prev2, i8x16.splat(<i8>(0xE0 - 0x80)));
   const fourth = i8x16.sub_sat_u(prev3, i8x16.splat(<i8>(0xF0 - 0x80)));
@@ -139,38 +149,31 @@ const CARRY: u8 = TOO_SHORT | TOO_LONG | TWO_CONTS;
  */
 function skipValidBlocks(ptr: usize, i: usize, len: usize): usize {
   const start = i;
+  const t1 = v128.load(TABLES);
+  const t2 = v128.load(TABLES, 16);
+  const t3 = v128.load(TABLES, 32);
+  const limits = v128.load(TABLES, 48);
   let prev = i8x16.splat(0);
   let pending = false; // does `prev` end inside a multi-byte sequence?
   while (i + 16 <= len) {
-    if (i + 64 <= len) {
+    if (!pending && i + 64 <= len) {
       // ASCII fast path: 64 bytes with no high bit after a block that ended cleanly.
       const a = v128.load(ptr + i);
       const b = v128.load(ptr + i, 16);
       const c = v128.load(ptr + i, 32);
       const d = v128.load(ptr + i, 48);
-      if (!pending && i8x16.bitmask(v128.or(v128.or(a, b), v128.or(c, d))) == 0) {
+      if (i8x16.bitmask(v128.or(v128.or(a, b), v128.or(c, d))) == 0) {
         prev = d;
         i += 64;
         continue;
       }
-      const err = v128.or(
-        v128.or(checkBlock(a, prev), checkBlock(b, a)),
-        v128.or(checkBlock(c, b), checkBlock(d, c)),
-      );
-      if (v128.any_true(err)) break;
-      prev = d;
-      i += 64;
-    } else {
-      const a = v128.load(ptr + i);
-      if (v128.any_true(checkBlock(a, prev))) break;
-      prev = a;
-      i += 16;
     }
-    // A block ends inside a sequence if one of its last 3 bytes is a lead needing more:
-    // byte 15 ≥ C0, byte 14 ≥ E0 or byte 13 ≥ F0 (u8 compare against per-lane limits).
-    pending = v128.any_true(i8x16.gt_u(prev, i8x16(
-      -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, <i8>(0xF0 - 1), <i8>(0xE0 - 1), <i8>(0xC0 - 1),
-    )));
+    // One block at a time otherwise: four at once run out of registers and spill.
+    const cur = v128.load(ptr + i);
+    if (v128.any_true(checkBlock(cur, prev, t1, t2, t3))) break;
+    prev = cur;
+    i += 16;
+    pending = v128.any_true(i8x16.gt_u(prev, limits));
   }
   return boundaryBefore(ptr, start, i);
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// wsframe command line: `wsframe serve [--port N] [--host H]`.
+// wsframe command line: `wsframe serve [--port N] [--host H] [--deflate]`, `wsframe inspect FILE|-`.
 import { startDemo } from './demo/server.js';
+import { runInspect } from './inspect/cli.js';
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -12,11 +13,12 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'serve') {
     const port = Number(option(args, '--port') ?? process.env.PORT ?? 8080);
     const host = option(args, '--host') ?? process.env.HOST ?? '127.0.0.1';
-    const { url } = await startDemo({ port, host });
-    console.log(`wsframe demo server: open ${url} (echo endpoint ${url.replace(/^http/, 'ws')}echo)`);
+    const { url } = await startDemo({ port, host, deflate: args.includes('--deflate') });
+    console.log(`wsframe demo server: open ${url} (frame inspector; echo endpoint ${url.replace(/^http/, 'ws')}echo, live tap ${url.replace(/^http/, 'ws')}tap?id=…)`);
     return -1;
   }
-  console.log('usage: wsframe serve [--port N] [--host H]');
+  if (command === 'inspect') return runInspect(args);
+  console.log('usage: wsframe serve [--port N] [--host H] [--deflate]\n       wsframe inspect FILE|- [--format table|json] [--hex] [--role client|server]');
   return command === undefined || command === '--help' ? 0 : 2;
 }
 

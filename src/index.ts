@@ -16,3 +16,7 @@ export {
 /** `ws` names: `import WebSocket, { WebSocketServer } from 'wsframe'` works as with ws. */
 export { WebSocketServer as Server };
 export default WebSocket;
+export {
+  inspectFrames, detectAndInspect, inspectCapture, readCapture, StreamInspector, ConnectionInspector,
+  formatTable, formatJson, closeCodeName, opcodeName,
+} from './inspect/index.js';

@@ -12,11 +12,11 @@ import type { WasmCodec } from './wasm.js';
  */
 export const MASK_CROSSOVER = 256;
 /**
- * Below this many bytes, JS UTF-8 validation beats the copy into WebAssembly: measured
- * 64 B on ASCII and 48 B on mixed text (bench/results/codec.md, section 4); small text
- * messages are mostly ASCII.
+ * Below this many bytes, JS UTF-8 validation beats the copy into WebAssembly: 48 B on
+ * ASCII (a tie at 48 B) and 32 B on mixed text, where WebAssembly is already ~1.5× faster
+ * at 48 B (bench/results/codec.md, section 4).
  */
-export const UTF8_CROSSOVER = 64;
+export const UTF8_CROSSOVER = 48;
 /**
  * Below this many bytes a chunk is parsed in JS (the copy in dominates the parse): 48 B
  * for binary and text frames alike (bench/results/codec.md, section 4).

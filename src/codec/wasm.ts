@@ -32,6 +32,8 @@ export class WasmCodec implements Codec {
   result!: Uint32Array;
   private stateView!: Uint32Array;
   private buffer: ArrayBuffer | undefined;
+  /** memory.buffer.byteLength, cached: only reserve() grows memory (the core never does). */
+  private capacity = 0;
 
   constructor(loaded: { module: WebAssembly.Module; simd: boolean } = loadCoreSync()) {
     this.simd = loaded.simd;
@@ -50,6 +52,7 @@ export class WasmCodec implements Codec {
     const buffer = this.exports.memory.buffer;
     if (buffer === this.buffer) return;
     this.buffer = buffer;
+    this.capacity = buffer.byteLength;
     this.bytes = new Uint8Array(buffer);
     this.descriptors = new Uint32Array(buffer, this.exports.DESCRIPTORS.value, DESC_CAPACITY * DESC_WORDS);
     this.result = new Uint32Array(buffer, this.exports.RESULT.value, RESULT_WORDS);
@@ -59,11 +62,10 @@ export class WasmCodec implements Codec {
   /** Makes room for `length` bytes (plus slack) from `at` and returns the memory view. */
   reserve(length: number, at = this.inputPtr): Uint8Array {
     const needed = at + length + SLACK;
-    const memory = this.exports.memory;
-    if (needed > memory.buffer.byteLength) {
-      memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE));
+    if (needed > this.capacity) {
+      this.exports.memory.grow(Math.ceil((needed - this.capacity) / PAGE));
+      this.refresh();
     }
-    this.refresh();
     return this.bytes;
   }
 
@@ -71,12 +73,15 @@ export class WasmCodec implements Codec {
     const at = this.scratchPtr;
     const bytes = this.reserve(data.length, at);
     bytes.set(data, at);
-    this.exports.mask(at, data.length, key, phase);
-    data.set(bytes.subarray(at, at + data.length));
+    const length = data.length;
+    this.exports.mask(at, length, key, phase);
+    // Small outputs: a loop beats creating a subarray view to copy from.
+    if (length < 64) for (let i = 0; i < length; i++) data[i] = bytes[at + i];
+    else data.set(bytes.subarray(at, at + length));
   }
 
   owns(view: Uint8Array): boolean {
-    return view.buffer === this.exports.memory.buffer;
+    return view.buffer === this.buffer;
   }
 
   validateUtf8(data: Uint8Array, state = 0): number {

@@ -197,7 +197,9 @@ export function parseFrames(
     if (last) {
       flags &= ~(F_IN_FRAME | F_MASKED);
       if (opcode === 8) {
+        // RFC 6455 section 5.5.1: nothing after a close frame is data; consume it all.
         flags |= F_CLOSED;
+        pos = len;
         break;
       }
     }

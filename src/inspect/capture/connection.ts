@@ -1,0 +1,161 @@
+// ConnectionInspector: both directions of one connection, from the first byte. Until the
+// opening handshake is complete it buffers; the 101 response decides whether frames follow
+// and with which permessage-deflate parameters; then each direction goes to its own
+// StreamInspector. Used for captures (after TCP reassembly) and for the live tap.
+//
+//   client bytes ─► [request head] ─┐                  ┌─► StreamInspector(role client)
+//   server bytes ─► [response head] ┴─ 101? deflate? ──┴─► StreamInspector(role server)
+import { StreamInspector } from '../stream.js';
+import type { ConnectionReport, FramingLoss, InspectedFrame, InspectOptions, Problem, Role } from '../types.js';
+import { findUpgradeRequest, findUpgradeResponse, deflateFromResponse, type HttpHead } from './http.js';
+
+export type ConnectionOptions = Omit<InspectOptions, 'role' | 'deflate'> & {
+  /** 'expect': read the handshake first; 'none': frames from the first byte (mid-stream). */
+  handshake?: 'expect' | 'none';
+  /** Known deflate parameters, for handshake 'none'. */
+  deflate?: InspectOptions['deflate'];
+};
+
+interface Held { data: Uint8Array; time?: number; packet?: number }
+
+const MAX_HANDSHAKE = 64 * 1024;
+
+function concat(parts: readonly Held[]): Uint8Array {
+  let total = 0;
+  for (const p of parts) total += p.data.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) { out.set(p.data, at); at += p.data.length; }
+  return out;
+}
+
+export class ConnectionInspector {
+  state: 'handshake' | 'frames' | 'not-websocket' = 'handshake';
+  how = 'handshake';
+  request?: HttpHead;
+  response?: HttpHead;
+  readonly frames: InspectedFrame[] = [];
+  private readonly held: Record<Role, Held[]> = { client: [], server: [] };
+  private readonly bytes: Record<Role, number> = { client: 0, server: 0 };
+  private inspectors?: Record<Role, StreamInspector>;
+  private deflate?: ConnectionReport['deflate'];
+
+  constructor(readonly id: number, private readonly options: ConnectionOptions = {}) {
+    if (options.handshake === 'none') {
+      this.how = 'mid-stream (no handshake captured)';
+      this.start(options.deflate, options.deflate);
+    }
+  }
+
+  /** Bytes sent by `direction`; resolves to the frames they completed. */
+  async push(direction: Role, data: Uint8Array, time?: number, packet?: number): Promise<InspectedFrame[]> {
+    this.bytes[direction] += data.length;
+    if (this.state === 'frames') return this.feed(direction, data, time, packet);
+    if (this.state === 'not-websocket') return [];
+    this.held[direction].push({ data, ...(time === undefined ? {} : { time }), ...(packet === undefined ? {} : { packet }) });
+    return this.tryHandshake();
+  }
+
+  /** `missing` bytes of `direction` are not in the capture. */
+  async gap(direction: Role, missing: number, time?: number): Promise<InspectedFrame[]> {
+    this.bytes[direction] += missing;
+    if (this.state === 'handshake') {
+      this.state = 'not-websocket';
+      this.how = `bytes missing during the handshake (${direction})`;
+      return [];
+    }
+    if (this.state !== 'frames') return [];
+    return this.collect(await this.inspectors![direction].gap(missing, time), direction);
+  }
+
+  /** No more bytes: the last frames, any truncation, and the summary. */
+  async finish(): Promise<{ report: ConnectionReport; problems: Array<Problem & { direction: Role }> }> {
+    const problems: Array<Problem & { direction: Role }> = [];
+    const lost: { client?: FramingLoss; server?: FramingLoss } = {};
+    if (this.state === 'handshake') {
+      this.state = 'not-websocket';
+      this.how = this.request ? 'upgrade request without a captured response' : 'no WebSocket handshake';
+    }
+    if (this.inspectors !== undefined) {
+      for (const role of ['client', 'server'] as const) {
+        const before = this.inspectors[role].frames.length;
+        const result = await this.inspectors[role].finish();
+        this.collect(result.frames.slice(before), role);
+        for (const p of result.problems) problems.push({ ...p, direction: role });
+        if (result.lost) lost[role] = result.lost;
+      }
+    }
+    const h = this.response?.headers;
+    const report: ConnectionReport = {
+      id: this.id, client: '?', server: '?', websocket: this.inspectors !== undefined, how: this.how,
+      ...(this.request ? { request: this.request.startLine } : {}),
+      ...(this.response ? { status: Number(this.response.startLine.split(' ')[1]) } : {}),
+      ...(h?.['sec-websocket-extensions'] ? { extensions: h['sec-websocket-extensions'] } : {}),
+      ...(h?.['sec-websocket-protocol'] ? { protocol: h['sec-websocket-protocol'] } : {}),
+      ...(this.deflate ? { deflate: this.deflate } : {}),
+      bytes: { ...this.bytes },
+      ...(lost.client || lost.server ? { lost } : {}),
+    };
+    return { report, problems };
+  }
+
+  private start(client: InspectOptions['deflate'], server: InspectOptions['deflate']): void {
+    const { handshake: _h, deflate: _d, ...rest } = this.options;
+    this.inspectors = {
+      client: new StreamInspector({ ...rest, role: 'client', ...(client ? { deflate: client } : {}) }),
+      server: new StreamInspector({ ...rest, role: 'server', ...(server ? { deflate: server } : {}) }),
+    };
+    this.state = 'frames';
+  }
+
+  private async tryHandshake(): Promise<InspectedFrame[]> {
+    const client = concat(this.held.client);
+    const server = concat(this.held.server);
+    this.request ??= findUpgradeRequest(client);
+    if (this.request === undefined) {
+      if (client.length > MAX_HANDSHAKE) { this.state = 'not-websocket'; this.how = 'no WebSocket handshake'; }
+      return [];
+    }
+    this.response ??= findUpgradeResponse(server);
+    if (this.response === undefined) {
+      if (server.length > MAX_HANDSHAKE) { this.state = 'not-websocket'; this.how = 'no 101 response in the first 64 KiB'; }
+      return [];
+    }
+    const status = Number(this.response.startLine.split(' ')[1]);
+    if (status !== 101) {
+      this.state = 'not-websocket';
+      this.how = `upgrade refused: ${this.response.startLine}`;
+      return [];
+    }
+    const deflate = deflateFromResponse(this.response.headers['sec-websocket-extensions']);
+    if (deflate) this.deflate = deflate;
+    this.start(deflate?.client, deflate?.server);
+    const out: InspectedFrame[] = [];
+    for (const [role, head] of [['server', this.response], ['client', this.request]] as const) {
+      // Replay what followed each head, piece by piece, with the pieces' own times.
+      let at = 0;
+      for (const piece of this.held[role]) {
+        const end = at + piece.data.length;
+        if (end > head.end) out.push(...await this.feed(role, piece.data.subarray(Math.max(0, head.end - at)), piece.time, piece.packet));
+        at = end;
+      }
+      this.held[role] = [];
+    }
+    return out;
+  }
+
+  private async feed(role: Role, data: Uint8Array, time?: number, packet?: number): Promise<InspectedFrame[]> {
+    const frames = await this.inspectors![role].feed(data, time);
+    for (const f of frames) if (packet !== undefined) f.packet = packet;
+    return this.collect(frames, role);
+  }
+
+  private collect(frames: InspectedFrame[], _role: Role): InspectedFrame[] {
+    for (const f of frames) {
+      f.connection = this.id;
+      this.frames.push(f);
+    }
+    return frames;
+  }
+
+}

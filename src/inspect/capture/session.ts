@@ -1,0 +1,135 @@
+// A capture file to a report: packets → TCP segments → connections (reassembled) →
+// the handshake and frames of each WebSocket connection, both directions, time-stamped.
+import { readCapture } from './pcap.js';
+import { tcpSegment, type Segment } from './link.js';
+import { reassemble, type TcpConnection, type TcpDirection } from './tcp.js';
+import { ConnectionInspector, type ConnectionOptions } from './connection.js';
+import { findUpgradeRequest, looksLikeHttp } from './http.js';
+import { readHeader } from '../header.js';
+import { isReservedOpcode } from '../registry.js';
+import type { ConnectionReport, InspectedFrame, InspectionReport, Role } from '../types.js';
+
+export type CaptureOptions = Omit<ConnectionOptions, 'handshake'>;
+
+/** The first contiguous bytes of a direction (up to `max`). */
+function prefix(dir: TcpDirection, max = 64 * 1024): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (const p of dir.pieces) {
+    if (p.data === undefined || total >= max) break;
+    parts.push(p.data);
+    total += p.data.length;
+  }
+  const out = new Uint8Array(Math.min(total, max));
+  let at = 0;
+  for (const p of parts) { out.set(p.subarray(0, out.length - at), at); at += Math.min(p.length, out.length - at); }
+  return out;
+}
+
+/**
+ * True when the bytes read as a chain of plausible frames (known opcodes, RSV2/3 clear)
+ * up to their end: how a connection captured without its handshake is recognised.
+ */
+export function plausibleFrames(bytes: Uint8Array): boolean {
+  let p = 0;
+  let frames = 0;
+  while (p < bytes.length && frames < 64) {
+    const h = readHeader(bytes, p);
+    if (typeof h === 'number') break;
+    if (isReservedOpcode(h.opcode) || (h.b0 & 0x30) !== 0 || h.lengthMsb) return false;
+    p += h.headerLength + h.length;
+    frames++;
+  }
+  return frames > 0;
+}
+
+/** Which direction (0 or 1) the client sent, and whether the handshake is there. */
+function orient(c: TcpConnection): { client: 0 | 1; handshake: boolean; websocket: boolean; rsv1?: boolean } {
+  const d = c.directions;
+  const first = [prefix(d[0]), prefix(d[1])] as const;
+  for (const side of [0, 1] as const) {
+    if (findUpgradeRequest(first[side]) !== undefined) return { client: side, handshake: true, websocket: true };
+  }
+  const initiator: 0 | 1 | undefined = c.initiator === undefined ? undefined : c.initiator === d[0].from ? 0 : 1;
+  if (looksLikeHttp(first[0]) || looksLikeHttp(first[1])) return { client: initiator ?? 0, handshake: true, websocket: false };
+  const plausible = [0, 1].every((s) => first[s].length === 0 || plausibleFrames(first[s]));
+  const any = first[0].length > 0 || first[1].length > 0;
+  // Mid-stream: the side whose first frame is masked is the client; else the SYN; else the higher port.
+  let client: 0 | 1 = initiator ?? (Number(d[0].from.split(':').pop()) > Number(d[1].from.split(':').pop()) ? 0 : 1);
+  if (first[0].length >= 2 && (first[0][1] & 0x80) !== 0) client = 0;
+  else if (first[1].length >= 2 && (first[1][1] & 0x80) !== 0) client = 1;
+  // RSV1 on a first data frame: permessage-deflate was negotiated before the capture began.
+  const rsv1 = first.some((b) => b.length >= 2 && (b[0] & 0x40) !== 0 && (b[0] & 0x0f) !== 0 && (b[0] & 0x08) === 0);
+  return { client, handshake: false, websocket: plausible && any, rsv1 };
+}
+
+async function inspectConnection(c: TcpConnection, options: CaptureOptions): Promise<{
+  frames: InspectedFrame[]; report: ConnectionReport; problems: InspectionReport['problems'];
+}> {
+  const o = orient(c);
+  const roles: Role[] = o.client === 0 ? ['client', 'server'] : ['server', 'client'];
+  const inspector = new ConnectionInspector(c.id, {
+    ...options, handshake: o.handshake ? 'expect' : 'none', ...(o.rsv1 ? { deflate: true } : {}),
+  });
+  if (o.websocket) {
+    // Feed both directions in time order, so each frame gets the time its bytes arrived.
+    const pieces = [0, 1].flatMap((s) => c.directions[s].pieces.map((p) => ({ p, role: roles[s] })));
+    pieces.sort((x, y) => x.p.time - y.p.time || x.p.packet - y.p.packet);
+    for (const { p, role } of pieces) {
+      if (p.data !== undefined) await inspector.push(role, p.data, p.time, p.packet);
+      else await inspector.gap(role, p.missing ?? 0, p.time);
+    }
+  } else {
+    inspector.state = 'not-websocket';
+    inspector.how = o.handshake ? 'HTTP without a WebSocket upgrade' : 'not WebSocket (no handshake, no frames)';
+  }
+  const { report, problems } = await inspector.finish();
+  const cd = c.directions[o.client];
+  const sd = c.directions[1 - o.client];
+  return {
+    frames: inspector.frames,
+    report: {
+      ...report, client: cd.from, server: sd.from,
+      bytes: { client: cd.bytes, server: sd.bytes },
+      retransmitted: cd.retransmitted + sd.retransmitted, gaps: cd.gaps + sd.gaps,
+    },
+    problems: problems.map((p) => ({ ...p, connection: c.id })),
+  };
+}
+
+/** Sorts frames by time, then packet (stream order within a packet), numbers them from 1. */
+export function numberFrames(frames: InspectedFrame[]): InspectedFrame[] {
+  const order = new Map(frames.map((f, i) => [f, i]));
+  frames.sort((a, b) => (a.time ?? 0) - (b.time ?? 0) || (a.packet ?? 0) - (b.packet ?? 0) || order.get(a)! - order.get(b)!);
+  frames.forEach((f, i) => { f.index = i + 1; });
+  return frames;
+}
+
+/** Every WebSocket connection in a pcap or pcapng file, decoded. */
+export async function inspectCapture(bytes: Uint8Array, options: CaptureOptions = {}): Promise<InspectionReport> {
+  const file = readCapture(bytes);
+  const segments: Segment[] = [];
+  let skipped = 0;
+  for (const packet of file.packets) {
+    const s = tcpSegment(packet);
+    if (s === null) skipped++;
+    else segments.push(s);
+  }
+  const notes = [...file.notes];
+  if (skipped > 0) notes.push(`${skipped} of ${file.packets.length} packets are not TCP over IP (or are IP fragments): skipped`);
+  const frames: InspectedFrame[] = [];
+  const connections: ConnectionReport[] = [];
+  const problems: InspectionReport['problems'] = [];
+  for (const c of reassemble(segments)) {
+    const r = await inspectConnection(c, options);
+    for (const f of r.frames) frames.push(f);
+    connections.push(r.report);
+    for (const p of r.problems) problems.push(p);
+    if (r.report.websocket && r.report.how !== 'handshake') {
+      notes.push(`connection ${c.id}: ${r.report.how}; roles guessed from the masking bit` +
+        (r.frames.some((f) => f.rsv1) ? '; RSV1 seen, so permessage-deflate assumed (context takeover windows before the capture are unknown)' : ''));
+    }
+  }
+  const report: InspectionReport = { format: file.format, frames: numberFrames(frames), connections, problems, notes };
+  return file.packets.length > 0 ? { ...report, startTime: file.packets[0].time } : report;
+}

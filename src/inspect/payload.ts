@@ -1,0 +1,97 @@
+// Ways to show a payload: a printable preview, a hex view, and decoded views (JSON,
+// MessagePack, CBOR), each given only when the bytes parse completely as that format.
+import { decode as decodeMsgpack } from '@msgpack/msgpack';
+import { decode as decodeCbor } from 'cborg';
+import type { PayloadViews } from './types.js';
+
+const lossy = new TextDecoder('utf-8', { fatal: false });
+const strict = new TextDecoder('utf-8', { fatal: true });
+
+/** UTF-8 text (U+FFFD for invalid bytes). */
+export function decodeText(bytes: Uint8Array): string {
+  return lossy.decode(bytes);
+}
+
+/** Escapes control characters so a preview stays on one line. */
+export function printable(text: string, max: number): string {
+  const cut = text.length > max ? text.slice(0, max) : text;
+  // eslint-disable-next-line no-control-regex
+  const shown = cut.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : '·'));
+  return text.length > max ? `${shown}…` : shown;
+}
+
+/** Hex of the first `max` bytes, space separated. */
+export function hexView(bytes: Uint8Array, max = 256): string {
+  const n = Math.min(bytes.length, max);
+  let out = '';
+  for (let i = 0; i < n; i++) out += (i === 0 ? '' : ' ') + (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
+  return bytes.length > max ? `${out} …` : out;
+}
+
+/** True when the bytes are text a person can read (valid UTF-8, few control characters). */
+export function looksLikeText(bytes: Uint8Array): boolean {
+  if (bytes.length === 0) return false;
+  let control = 0;
+  const n = Math.min(bytes.length, 512);
+  for (let i = 0; i < n; i++) {
+    const b = bytes[i];
+    if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) control++;
+  }
+  if (control * 20 > n) return false;
+  try {
+    strict.decode(bytes.subarray(0, bytes.length));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const MAX_VIEW_CHARS = 4000;
+
+/** JSON.stringify that shows what MessagePack and CBOR can hold and JSON cannot. */
+export function stringifyValue(value: unknown): string {
+  const text = JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'bigint') return `${v}n`;
+    if (v instanceof Uint8Array) return `<${v.length} bytes: ${hexView(v, 32)}>`;
+    if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), x]));
+    if (v instanceof Set) return [...v];
+    if (v === undefined) return '<undefined>';
+    return v;
+  }) ?? String(value);
+  return text.length > MAX_VIEW_CHARS ? `${text.slice(0, MAX_VIEW_CHARS)}…` : text;
+}
+
+/** Structured payloads worth trying as JSON: an object or array, after whitespace. */
+function jsonLike(text: string): boolean {
+  const t = text.trimStart();
+  return t.startsWith('{') || t.startsWith('[');
+}
+
+/** The decoded views of a complete message (`text` when it is a text message). */
+export function payloadViews(data: Uint8Array, text: string | undefined, maxBytes: number): PayloadViews {
+  const views: PayloadViews = {};
+  if (data.length === 0 || data.length > maxBytes) return views;
+  const asText = text ?? (looksLikeText(data) ? decodeText(data) : undefined);
+  if (asText !== undefined && jsonLike(asText)) {
+    try {
+      views.json = stringifyValue(JSON.parse(asText));
+    } catch { /* not JSON */ }
+  }
+  if (text !== undefined) return views;
+  // Binary: a MessagePack or CBOR view only when the whole payload is exactly one value.
+  try {
+    views.msgpack = stringifyValue(decodeMsgpack(data));
+  } catch { /* not MessagePack */ }
+  try {
+    views.cbor = stringifyValue(decodeCbor(data));
+  } catch { /* not CBOR */ }
+  return views;
+}
+
+/** A one-line summary of decoded views (the first that parsed). */
+export function viewPreview(views: PayloadViews, max: number): string | undefined {
+  if (views.json !== undefined) return `json ${printable(views.json, max)}`;
+  if (views.msgpack !== undefined) return `msgpack ${printable(views.msgpack, max)}`;
+  if (views.cbor !== undefined) return `cbor ${printable(views.cbor, max)}`;
+  return undefined;
+}

@@ -1,0 +1,102 @@
+// The terminal view of a report: one row per frame, as tshark shows WebSocket traffic
+// (number, time, direction, FIN, opcode, mask, length, preview), each problem on a line of
+// its own under its frame, connections and notes at the end.
+import { hexView } from './payload.js';
+import type { InspectedFrame, InspectionReport } from './types.js';
+
+export interface TableOptions {
+  /** Show each frame's header bytes and fields. */
+  hex?: boolean;
+  /** Columns available for the preview (default 40). */
+  previewWidth?: number;
+}
+
+function pad(s: string, n: number, right = false): string {
+  return right ? s.padStart(n) : s.padEnd(n);
+}
+
+function clip(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+/** The direction as an arrow from the sender. */
+export function directionLabel(f: InspectedFrame): string {
+  return f.direction === 'client' ? 'C→S' : 'S→C';
+}
+
+function flags(f: InspectedFrame): string {
+  return `${f.rsv1 ? '1' : '.'}${f.rsv2 ? '2' : '.'}${f.rsv3 ? '3' : '.'}`;
+}
+
+export function formatTable(report: InspectionReport, options: TableOptions = {}): string {
+  const width = options.previewWidth ?? 40;
+  const multi = report.connections.length > 1;
+  const start = report.startTime ?? report.frames.find((f) => f.time !== undefined)?.time;
+  const lines: string[] = [];
+  const head = [pad('No.', 6, true), pad('Time', 11, true), ...(multi ? [pad('Conn', 4, true)] : []), 'Dir', 'FIN', 'RSV',
+    pad('Opcode', 12), 'Mask', pad('Length', 8, true), pad('Preview', width), 'Problems'];
+  lines.push(head.join(' '));
+  for (const f of report.frames) {
+    const time = f.time === undefined || start === undefined ? '-' : (f.time - start).toFixed(6);
+    const kind = f.kind === 'message' ? 'msg ' : '';
+    const row = [
+      pad(String(f.index), 6, true), pad(time, 11, true), ...(multi ? [pad(String(f.connection), 4, true)] : []),
+      directionLabel(f), f.kind === 'message' ? ' - ' : f.fin ? ' 1 ' : ' 0 ', f.kind === 'message' ? ' - ' : flags(f),
+      pad(clip(kind + f.opcodeName, 12), 12), f.kind === 'message' ? '  - ' : f.masked ? ' yes' : ' no ',
+      pad(String(f.payloadLength) + (f.truncated ? '+' : ''), 8, true), pad(clip(f.preview, width), width),
+      f.problems.map((p) => p.code.replace(/^WS_ERR_/, '')).join(','),
+    ];
+    lines.push(row.join(' ').trimEnd());
+    if (options.hex && f.kind === 'frame') {
+      lines.push(`        header ${hexView(f.header, 14)} @${f.offset}: ${f.fields.map((x) => `${x.name}=${x.value}`).join(', ')}`);
+      if (f.hex !== undefined && f.hex !== '') lines.push(`        payload ${clip(f.hex, 100)}`);
+    }
+    for (const p of f.problems) lines.push(`        ! ${p.message} [${p.rule}]`);
+  }
+  lines.push('');
+  for (const c of report.connections) {
+    const bits = [`connection ${c.id}: ${c.client} → ${c.server}`, c.how];
+    if (c.request) bits.push(c.request);
+    if (c.status !== undefined) bits.push(`status ${c.status}`);
+    if (c.extensions) bits.push(`extensions: ${c.extensions}`);
+    if (c.retransmitted) bits.push(`${c.retransmitted} retransmitted segments`);
+    if (c.gaps) bits.push(`${c.gaps} gaps`);
+    lines.push(bits.join('; '));
+    if (c.lost?.client) lines.push(`  client: ${c.lost.client.message}`);
+    if (c.lost?.server) lines.push(`  server: ${c.lost.server.message}`);
+  }
+  for (const p of report.problems) {
+    const where = p.connection ? `connection ${p.connection} ${p.direction ?? ''}: ` : '';
+    lines.push(`! ${where}${p.message} [${p.rule}]`);
+  }
+  for (const n of report.notes) lines.push(`note: ${n}`);
+  const count = problemCount(report);
+  lines.push(`${report.frames.length} ${report.format === 'har' ? 'messages' : 'frames'}, ${count} problem${count === 1 ? '' : 's'} (${report.format})`);
+  return lines.join('\n');
+}
+
+/** Problems in frames and outside them. */
+export function problemCount(report: InspectionReport): number {
+  let n = report.problems.length;
+  for (const f of report.frames) n += f.problems.length;
+  return n;
+}
+
+/**
+ * The report as JSON, a frame at a time (a large capture never becomes one string): bytes
+ * as hex, at most `maxBytes` of each; a message's data only when it differs from the
+ * frame's payload (inflated or reassembled).
+ */
+export function* formatJson(report: InspectionReport, maxBytes = 1024): Generator<string> {
+  const replacer = (key: string, v: unknown): unknown => (v instanceof Uint8Array ? hexView(v, maxBytes) : v);
+  const { frames, ...rest } = report;
+  const head = JSON.stringify(rest, replacer, 2);
+  yield `${head.slice(0, -2)},\n  "frames": [`;
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i];
+    const m = f.message;
+    const shown = m === undefined || (!m.inflated && m.frames === 1) ? { ...f, message: m && { ...m, data: undefined } } : f;
+    yield `${JSON.stringify(shown, replacer)}${i + 1 < frames.length ? ',' : ''}`;
+  }
+  yield '  ]\n}';
+}
