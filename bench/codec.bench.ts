@@ -13,8 +13,9 @@ import { unmaskSuite } from './suites/unmask.js';
 import { utf8Suite } from './suites/utf8.js';
 import { parseSuite } from './suites/parse.js';
 import { crossoverMarkdown, crossoverSuite } from './suites/crossover.js';
+import { decoderSuite } from './suites/decoder.js';
 
-export const SUITES = ['unmask', 'utf8', 'parse', 'crossover'] as const;
+export const SUITES = ['unmask', 'utf8', 'parse', 'crossover', 'decoder'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 export interface RunOptions {
@@ -32,6 +33,7 @@ export function runCodecBench(options: RunOptions): { markdown: string; json: un
   const utf8 = wanted('utf8') ? utf8Suite(codecs, settings, options.log) : undefined;
   const parse = wanted('parse') ? parseSuite(codecs, settings, options.log) : undefined;
   const crossovers = wanted('crossover') ? crossoverSuite(codecs, settings, options.log) : undefined;
+  const decoder = wanted('decoder') ? decoderSuite(codecs, settings, options.log) : undefined;
   const targets = checkTargets(unmask, utf8, parse, crossovers);
   m.loadEnd = os.loadavg()[0];
 
@@ -59,6 +61,7 @@ export function runCodecBench(options: RunOptions): { markdown: string; json: un
     utf8?.markdown,
     parse?.markdown,
     crossovers === undefined ? undefined : crossoverMarkdown(crossovers),
+    decoder?.markdown,
   ].filter((s): s is string => s !== undefined);
 
   const json = {
@@ -74,6 +77,7 @@ export function runCodecBench(options: RunOptions): { markdown: string; json: un
       streams: parse.streams.map((s) => ({ label: s.label, frames: s.frames, bytes: s.bytes.length, reads: s.reads.length })),
       results: parse.results,
     },
+    decoder: decoder && { streams: decoder.streams.map((s) => ({ label: s.label, frames: s.frames, bytes: s.bytes.length })), results: decoder.results },
     crossovers: crossovers?.map((c) => ({ op: c.op, crossover: c.crossover, current: c.current, autoMisses: c.autoMisses, rows: c.rows })),
   };
   return { markdown: `${sections.join('\n\n')}\n`, json };

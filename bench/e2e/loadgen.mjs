@@ -7,6 +7,7 @@
 //   --mode idle: opens the connections, prints {"established":N}, holds them until killed
 import net from 'node:net';
 import crypto from 'node:crypto';
+import zlib from 'node:zlib';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
   if (a.startsWith('--')) acc.push([a.slice(2), all[i + 1] && !all[i + 1].startsWith('--') ? all[i + 1] : 'true']);
@@ -21,12 +22,28 @@ const warmup = Number(args.warmup ?? 1);
 const binary = args.binary === 'true';
 const mode = args.mode ?? 'echo';
 
-/** A masked client frame (RFC 6455 section 5.2) carrying `size` bytes. */
+const deflate = args.deflate === 'true';
+/** Payload bytes: JSON-like text for compressed runs (so deflate has something to do). */
+function payloadOf(payloadSize) {
+  if (!deflate) return Buffer.alloc(payloadSize, binary ? 0xab : 0x61);
+  let text = '';
+  for (let i = 0; text.length < payloadSize; i++) text += JSON.stringify({ id: i, user: `user${i % 97}`, active: i % 3 === 0, score: (i * 7919) % 1000, tags: ['a', 'bb', 'ccc'] });
+  return Buffer.from(text.slice(0, payloadSize));
+}
+/**
+ * A masked client frame (RFC 6455 section 5.2) carrying `size` bytes; with --deflate, the
+ * payload deflated on its own (client_no_context_takeover is negotiated) with RSV1 set.
+ */
 function frame(payloadSize) {
-  const payload = Buffer.alloc(payloadSize, binary ? 0xab : 0x61);
+  let payload = payloadOf(payloadSize);
+  if (deflate) {
+    const z = zlib.deflateRawSync(payload, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    payload = z.subarray(0, z.length - 4); // RFC 7692 section 7.2.1: drop 00 00 ff ff
+    payloadSize = payload.length;
+  }
   const len = payloadSize < 126 ? 2 : payloadSize < 65536 ? 4 : 10;
   const out = Buffer.alloc(len + 4 + payloadSize);
-  out[0] = 0x80 | (binary ? 2 : 1);
+  out[0] = 0x80 | (deflate ? 0x40 : 0) | (binary ? 2 : 1);
   if (payloadSize < 126) out[1] = 0x80 | payloadSize;
   else if (payloadSize < 65536) { out[1] = 0x80 | 126; out.writeUInt16BE(payloadSize, 2); }
   else { out[1] = 0x80 | 127; out.writeBigUInt64BE(BigInt(payloadSize), 2); }
@@ -38,7 +55,49 @@ function frame(payloadSize) {
 const one = frame(size);
 // A window's worth of frames in one buffer, so the initial burst is one write.
 const burst = Buffer.concat(Array.from({ length: window }, () => one));
-const expectedFrameLength = args.raw === "true" ? one.length : (size < 126 ? 2 : size < 65536 ? 4 : 10) + size;
+
+/**
+ * Counts whole frames in a byte stream (any lengths, masked or not: the `net` ceiling
+ * echoes our masked frames back). Returns a function chunk → frames completed.
+ */
+function frameCounter() {
+  const head = Buffer.alloc(14);
+  let headLength = 0;
+  let remaining = 0;
+  return (chunk) => {
+    let frames = 0;
+    let i = 0;
+    while (i < chunk.length) {
+      if (remaining > 0) {
+        const take = Math.min(remaining, chunk.length - i);
+        remaining -= take; i += take;
+        if (remaining === 0) frames++;
+        continue;
+      }
+      if (headLength === 0 && chunk.length - i >= 2) {
+        // Fast path: the whole header is in this chunk.
+        const b1 = chunk[i + 1];
+        const len7 = b1 & 0x7f;
+        const need = 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (b1 & 0x80 ? 4 : 0);
+        if (chunk.length - i >= need) {
+          remaining = len7 === 126 ? chunk.readUInt16BE(i + 2) : len7 === 127 ? Number(chunk.readBigUInt64BE(i + 2)) : len7;
+          i += need;
+          if (remaining === 0) frames++;
+          continue;
+        }
+      }
+      head[headLength++] = chunk[i++];
+      if (headLength < 2) continue;
+      const len7 = head[1] & 0x7f;
+      const need = 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (head[1] & 0x80 ? 4 : 0);
+      if (headLength < need) continue;
+      remaining = len7 === 126 ? head.readUInt16BE(2) : len7 === 127 ? Number(head.readBigUInt64BE(2)) : len7;
+      headLength = 0;
+      if (remaining === 0) frames++;
+    }
+    return frames;
+  };
+}
 
 let counting = false;
 let received = 0;
@@ -51,13 +110,15 @@ function open(i, onOpen) {
     const key = crypto.randomBytes(16).toString('base64');
     socket.once('error', reject);
     socket.write(`GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n` +
+      (deflate ? 'Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover\r\n' : '') + '\r\n');
     let head = Buffer.alloc(0);
     const onHandshake = (chunk) => {
       head = Buffer.concat([head, chunk]);
       const end = head.indexOf('\r\n\r\n');
       if (end === -1) return;
       if (!head.subarray(0, 12).toString().includes('101')) return reject(new Error(`connection ${i}: ${head.toString().split('\r\n')[0]}`));
+      if (deflate && !/permessage-deflate/i.test(head.subarray(0, end).toString())) return reject(new Error(`connection ${i}: permessage-deflate not accepted`));
       socket.removeListener('data', onHandshake);
       const rest = head.subarray(end + 4);
       onOpen(socket, rest);
@@ -69,20 +130,10 @@ function open(i, onOpen) {
 
 function run(socket, rest) {
   const sent = []; // send times (ns) of frames in flight, FIFO
-  let pending = 0; // bytes of the current incoming frame still to skip
+  const count = frameCounter();
   const now = () => Number(process.hrtime.bigint() - start);
   const onData = (chunk) => {
-    let i = 0;
-    let echoes = 0;
-    while (i < chunk.length) {
-      if (pending > 0) {
-        const take = Math.min(pending, chunk.length - i);
-        pending -= take; i += take;
-        if (pending === 0) echoes++;
-        continue;
-      }
-      pending = expectedFrameLength; // server frames: unmasked, same size class as ours
-    }
+    const echoes = count(chunk);
     if (echoes === 0) return;
     const t = now();
     for (let e = 0; e < echoes; e++) {
@@ -103,19 +154,9 @@ function run(socket, rest) {
 let sender = null;
 let senderInFlight = [];
 function receive(socket, rest) {
-  let pending = 0;
+  const count = frameCounter();
   const onData = (chunk) => {
-    let i = 0;
-    let frames = 0;
-    while (i < chunk.length) {
-      if (pending > 0) {
-        const take = Math.min(pending, chunk.length - i);
-        pending -= take; i += take;
-        if (pending === 0) frames++;
-        continue;
-      }
-      pending = expectedFrameLength;
-    }
+    const frames = count(chunk);
     if (frames === 0) return;
     if (counting) received += frames;
     if (socket === sender) {
@@ -172,6 +213,7 @@ if (mode === 'idle') {
     messages: received, msgPerSec: received / elapsed, mbPerSec: (received * size) / elapsed / 1e6,
     p50: pct(0.5), p99: pct(0.99), p999: pct(0.999),
     loadgenCpu: (cpu.user + cpu.system) / 1e6 / elapsed,
+    wireBytesPerMessage: one.length,
   }));
   process.exit(0);
 }

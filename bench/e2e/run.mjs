@@ -34,6 +34,9 @@ const ECHO = quick
       [1024, 32, false, 1], [1024, 1024, true, 1], [1024, 65536, true, 1],
     ];
 const BROADCAST = { connections: quick ? 200 : 1000, size: 32, window: 4 };
+/** permessage-deflate echo: [connections, size, window], JSON-like text, same zlib settings. */
+const DEFLATE = [[16, 1024, 16], [16, 65536, 2]];
+const DEFLATE_SERVERS = ['wsframe-deflate', 'ws-deflate'];
 const IDLE = quick ? 1000 : 10000;
 
 const canPin = (() => {
@@ -129,6 +132,20 @@ async function main() {
     console.error(`  ${kind.padEnd(15)} idle ${IDLE}: RSS +${((idle.rss - before.rss) / IDLE).toFixed(0)} B/conn, heap +${((idle.heapUsed - before.heapUsed) / IDLE).toFixed(0)} B/conn`);
     await stopServer(iserver);
   }
+  for (const kind of DEFLATE_SERVERS) {
+    port++;
+    const server = await startServer(kind, port, 'echo');
+    for (const [connections, size, window] of DEFLATE) {
+      for (let rep = 0; rep < reps; rep++) {
+        const r = await loadgen(port, ['--deflate', 'true', '--connections', connections, '--size', size, '--window', window,
+          '--seconds', seconds, '--warmup', warmup].map(String), server);
+        runs.push({ server: kind, workload: 'deflate', connections, size, rep, ...r });
+        console.error(`  ${kind.padEnd(15)} ${connections} × ${size} B compressed: ${Math.round(r.msgPerSec).toLocaleString('en-US')} msg/s, ` +
+          `${(r.serverCpu * 1e6 / r.msgPerSec).toFixed(1)} µs server CPU/msg`);
+      }
+    }
+    await stopServer(server);
+  }
   const report = summarize(runs);
   mkdirSync(results, { recursive: true });
   const stamp = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, quick, reps, seconds, pinned: canPin };
@@ -203,6 +220,14 @@ function summarize(runs) {
   for (const k of bKinds) {
     const r = runs.find((x) => x.workload === 'idle' && x.server === k);
     if (r) md += `| ${k} | ${fmt((r.after.rss - r.before.rss) / IDLE)} | ${fmt((r.after.heapUsed - r.before.heapUsed) / IDLE)} |\n`;
+  }
+  md += '\n## permessage-deflate echo (JSON-like text, same zlib settings: level 1, threshold 0)\n\n| connections × size | wsframe msg/s | ws msg/s | ratio | wsframe µs CPU/msg | ws µs CPU/msg |\n|---|---|---|---|---|---|\n';
+  for (const [c, size] of DEFLATE) {
+    const pick = (k, f) => median(runs.filter((r) => r.workload === 'deflate' && r.server === k && r.connections === c && r.size === size).map(f));
+    const ours = pick('wsframe-deflate', (r) => r.msgPerSec);
+    const theirs = pick('ws-deflate', (r) => r.msgPerSec);
+    md += `| ${c} × ${size} B | ${fmt(ours)} | ${fmt(theirs)} | ${(ours / theirs).toFixed(2)}× | ` +
+      `${pick('wsframe-deflate', (r) => r.serverCpu * 1e6 / r.msgPerSec).toFixed(1)} | ${pick('ws-deflate', (r) => r.serverCpu * 1e6 / r.msgPerSec).toFixed(1)} |\n`;
   }
   md += '\n![throughput](throughput.svg)\n\n![latency](latency.svg)\n';
   return { markdown: md, chart, latency, summary };

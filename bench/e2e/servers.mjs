@@ -1,6 +1,7 @@
 // Echo and broadcast servers for the end-to-end benchmark, one per process:
 //   node servers.mjs <kind> <port> [echo|broadcast]
-// kinds: wsframe-wasm, wsframe-js, wsframe-borrow, ws, ws-nonative, uws, net (the ceiling).
+// kinds: wsframe-wasm, wsframe-js, wsframe-borrow, ws, ws-nonative, uws, net (the ceiling),
+// wsframe-deflate and ws-deflate (permessage-deflate, same zlib settings).
 // Each server handles its messages the way its own README shows. With an IPC channel it
 // answers 'memory' with process.memoryUsage() (after a GC when run with --expose-gc).
 const [kind, portArg, mode = 'echo'] = process.argv.slice(2);
@@ -16,12 +17,17 @@ process.on('message', (m) => {
 });
 const ready = () => (process.send ? process.send({ ready: true }) : console.log(`${kind} (${mode}) listening on ${port}`));
 
-if (kind.startsWith('wsframe') || kind === 'ws' || kind === 'ws-nonative') {
+// The same permessage-deflate settings for both sides of the compressed comparison.
+const DEFLATE = { threshold: 0, zlibDeflateOptions: { level: 1 }, concurrencyLimit: 10 };
+
+if (kind.startsWith('wsframe') || kind.startsWith('ws')) {
   if (kind === 'ws-nonative') process.env.WS_NO_BUFFER_UTIL = '1';
-  const { WebSocketServer } = kind.startsWith('wsframe') ? await import('../../dist/index.js') : await import('ws');
-  const options = kind.startsWith('wsframe')
-    ? { port, host, core: kind === 'wsframe-js' ? 'js' : 'wasm', borrowPayload: kind === 'wsframe-borrow', maxBackpressure: 0 }
-    : { port, host, perMessageDeflate: false };
+  const ours = kind.startsWith('wsframe');
+  const { WebSocketServer } = ours ? await import('../../dist/index.js') : await import('ws');
+  const perMessageDeflate = kind.endsWith('-deflate') ? DEFLATE : false;
+  const options = ours
+    ? { port, host, core: kind === 'wsframe-js' ? 'js' : 'wasm', borrowPayload: kind === 'wsframe-borrow', maxBackpressure: 0, perMessageDeflate }
+    : { port, host, perMessageDeflate };
   const wss = new WebSocketServer(options, ready);
   wss.on('connection', (ws) => {
     ws.on('error', () => {});

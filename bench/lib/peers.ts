@@ -74,4 +74,11 @@ export function wsReceiver(): WsReceiver {
   return new Receiver({ isServer: true, maxPayload: 0, binaryType: 'nodebuffer' });
 }
 
+/** ws's Receiver with its JS unmask (as with WS_NO_BUFFER_UTIL=1): buffer-util loaded without bufferutil. */
+export function wsReceiverJs(): WsReceiver {
+  const bufferUtil = loadWsFileWithout('buffer-util.js', { bufferutil: null });
+  const Receiver = loadWsFileWithout('receiver.js', { './buffer-util': bufferUtil }) as unknown as new (options: object) => WsReceiver;
+  return new Receiver({ isServer: true, maxPayload: 0, binaryType: 'nodebuffer' });
+}
+
 export const wsVersion = (require('ws/package.json') as { version: string }).version;

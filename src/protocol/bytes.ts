@@ -7,6 +7,11 @@ export type Bytes = Uint8Array;
 type BufferLike = { allocUnsafe(size: number): Uint8Array; from(s: string, e: string): Uint8Array };
 const NodeBuffer: BufferLike | undefined = (globalThis as { Buffer?: BufferLike }).Buffer;
 
+/** True for a Node Buffer (whose subarray is a Buffer too). */
+export const isNodeBuffer: (bytes: Uint8Array) => boolean = NodeBuffer !== undefined
+  ? (bytes) => (NodeBuffer as unknown as { isBuffer(b: unknown): boolean }).isBuffer(bytes)
+  : () => false;
+
 /** Uninitialised bytes (every byte is overwritten by the caller before anyone reads it). */
 export const allocBytes: (size: number) => Bytes = NodeBuffer !== undefined
   ? (size) => NodeBuffer.allocUnsafe(size)

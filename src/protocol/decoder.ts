@@ -12,7 +12,7 @@ import {
   DESC_WORDS, MAX_SLICE, O_ALLOW_RSV1, O_SERVER, O_SKIP_UTF8, P_FIRST, P_MESSAGE_END,
   R_CLOSE_CODE, R_ERROR, R_ERROR_AT, E_NONE, E_OPCODE, E_CLOSE_CODE, E_TOO_MANY_FRAGMENTS,
 } from '../codec/layout.js';
-import { allocBytes, type Bytes } from './bytes.js';
+import { allocBytes, isNodeBuffer, type Bytes } from './bytes.js';
 
 /** Receives what the Decoder finds, in stream order. */
 export interface DecoderHandler {
@@ -114,6 +114,9 @@ export class Decoder {
   private fragments = 0;
   /** The message's size once known (its final frame's header has arrived), else Infinity. */
   private expected = Infinity;
+  /** This parse call's payload bytes, copied once (see copyOut), and where they start. */
+  private out: Uint8Array | null = null;
+  private outStart = 0;
 
   constructor(options: DecoderOptions, private readonly handler: DecoderHandler) {
     const o = resolve(options);
@@ -158,12 +161,49 @@ export class Decoder {
     const n = codec.parse(this.state, chunk, this.options, this.maxPayload);
     const inputStart = this.streamOffset - carried;
     this.streamOffset += chunk.length;
+    if (!this.borrow) this.copyOut(codec, n);
     // Views are read again for every descriptor: a handler may use the codec (masking a
     // reply grows WebAssembly memory, which replaces every view of it).
     for (let i = 0; i < n && !this.done; i++) this.piece(codec.descriptors, i * DESC_WORDS, inputStart);
     if (this.done) return;
     const error = codec.result[R_ERROR];
     if (error !== E_NONE) this.fail(error, codec.result[R_CLOSE_CODE], codec.result[R_ERROR_AT], inputStart);
+  }
+
+  /**
+   * Prepares the payloads of this call's whole messages and control frames for the handler
+   * with one copy, not one per message: the span of input that holds them is copied out of
+   * WebAssembly memory into one buffer, and each payload is a view of it. With the JS core
+   * the input is the socket's own chunk (unmasked in place), so views of it need no copy.
+   */
+  private copyOut(codec: Codec, n: number): void {
+    this.out = null;
+    const bytes = codec.bytes;
+    if (!codec.owns(bytes)) {
+      if (isNodeBuffer(bytes)) {
+        this.out = bytes;
+        this.outStart = 0;
+      }
+      return;
+    }
+    const d = codec.descriptors;
+    let lo = Infinity;
+    let hi = 0;
+    for (let i = 0; i < n; i++) {
+      const at = i * DESC_WORDS;
+      const info = d[at];
+      const flags = (info >>> 8) & 0xff;
+      const whole = (info & 0x0f) >= 8 || ((flags & P_FIRST) !== 0 && (flags & P_MESSAGE_END) !== 0 && (info & 0x0f) !== 0);
+      if (!whole) continue;
+      if (d[at + 1] < lo) lo = d[at + 1];
+      if (d[at + 1] + d[at + 2] > hi) hi = d[at + 1] + d[at + 2];
+    }
+    if (hi <= lo) return;
+    const start = codec.base + lo;
+    const out = allocBytes(hi - lo);
+    out.set(bytes.subarray(start, codec.base + hi));
+    this.out = out;
+    this.outStart = start;
   }
 
   /** Handles one descriptor: a whole frame or a piece of one. */
@@ -224,19 +264,27 @@ export class Decoder {
     const needed = this.messageLength + more;
     const current = this.message;
     if (current !== null && current.length >= needed) return;
-    const grow = Math.max(current === null ? 0 : current.length * 2, MIN_BUFFER);
+    // Once a sixteenth of a message of known size is here, commit to all of it: one
+    // allocation and no regrowth copies, for at most 16× the bytes a peer has really sent.
+    const grow = needed * 16 >= this.expected ? this.expected
+      : Math.max(current === null ? 0 : current.length * 2, MIN_BUFFER);
     const capacity = Math.max(needed, Math.min(grow, this.expected, this.maxPayload));
     const grown = allocBytes(capacity);
     if (current !== null) grown.set(current.subarray(0, this.messageLength));
     this.message = grown;
   }
 
-  /** A payload for the handler: copied out of the codec's memory, or borrowed. */
+  /** A payload for the handler: a view of this call's copy (or of the chunk), or borrowed. */
   private take(bytes: Uint8Array, start: number, length: number): Bytes {
     if (this.borrow) return bytes.subarray(start, start + length);
-    const out = allocBytes(length);
-    out.set(bytes.subarray(start, start + length));
-    return out;
+    const shared = this.out;
+    if (shared !== null) {
+      const at = start - this.outStart;
+      if (at >= 0 && at + length <= shared.length) return shared.subarray(at, at + length);
+    }
+    const copy = allocBytes(length);
+    copy.set(bytes.subarray(start, start + length));
+    return copy;
   }
 
   private fail(error: number, closeCode: number, errorAt: number, inputStart: number): void {
