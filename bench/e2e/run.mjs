@@ -20,18 +20,25 @@ const quick = flag('--quick');
 
 const ALL_SERVERS = ['wsframe-wasm', 'wsframe-js', 'wsframe-borrow', 'ws', 'ws-nonative', 'uws', 'net'];
 const servers = value('--servers', quick ? 'wsframe-wasm,wsframe-js,ws,uws,net' : ALL_SERVERS.join(',')).split(',');
+/** Repetitions of the workloads the targets are about (medians of 3); the others run once. */
 const reps = Number(value('--reps', quick ? 1 : 3));
-const seconds = Number(value('--seconds', quick ? 1.5 : 2));
-const warmup = quick ? 0.5 : 0.75;
+const seconds = Number(value('--seconds', quick ? 1.5 : 1.5));
+const warmup = 0.5;
 
-/** Echo workloads: [connections, size, binary, window]. 64 in flight where a server may outrun uWS. */
+/**
+ * Echo workloads: [connections, size, binary, window, target?]. 64 in flight where a server
+ * may outrun uWS, fewer with many connections or large messages. The full run covers 1, 64
+ * and 1,024 connections × 32 B, 1 KiB and 64 KiB × text and binary, plus the 16-connection
+ * rows of the targets; target rows are repeated `reps` times, the rest run once.
+ */
 const ECHO = quick
-  ? [[16, 32, false, 64], [16, 1024, false, 64], [64, 1024, false, 16], [16, 65536, true, 4]]
+  ? [[16, 32, false, 64, true], [16, 1024, false, 64, true], [64, 1024, false, 16, true], [16, 65536, true, 4, true]]
   : [
-      [1, 32, false, 64], [1, 1024, false, 64], [1, 65536, true, 4],
-      [16, 32, false, 64], [16, 1024, false, 64], [16, 65536, true, 4],
-      [64, 32, false, 16], [64, 32, true, 16], [64, 1024, false, 16], [64, 1024, true, 16], [64, 65536, false, 2], [64, 65536, true, 2],
-      [1024, 32, false, 1], [1024, 1024, true, 1], [1024, 65536, true, 1],
+      [16, 32, false, 64, true], [16, 1024, false, 64, true], [16, 65536, true, 4, true],
+      [64, 32, false, 16, true], [64, 1024, false, 16, true], [64, 65536, true, 2, true],
+      [64, 32, true, 16, false], [64, 1024, true, 16, false], [64, 65536, false, 2, false],
+      ...[1, 1024].flatMap((c) => [32, 1024, 65536].flatMap((size) => [false, true].map((binary) =>
+        [c, size, binary, c === 1 ? (size === 65536 ? 4 : 64) : 1, false]))),
     ];
 const BROADCAST = { connections: quick ? 200 : 1000, size: 32, window: 4 };
 /** permessage-deflate echo: [connections, size, window], JSON-like text, same zlib settings. */
@@ -103,8 +110,8 @@ async function main() {
   for (const kind of servers) {
     port++;
     const server = await startServer(kind, port, 'echo');
-    for (const [connections, size, binary, window] of ECHO) {
-      for (let rep = 0; rep < reps; rep++) {
+    for (const [connections, size, binary, window, target] of ECHO) {
+      for (let rep = 0; rep < (target ? reps : 1); rep++) {
         const extra = ['--connections', connections, '--size', size, '--window', window, '--seconds', seconds,
           '--warmup', warmup, '--binary', String(binary), ...(kind === 'net' ? ['--raw', 'true'] : [])].map(String);
         const r = await loadgen(port, extra, server);
@@ -175,7 +182,8 @@ function idleRun(port, server) {
 
 function header(s) {
   return `# End-to-end benchmark\n\nMachine: ${s.cpu}, ${s.cores} cores; Node ${s.node}; ${s.date}. ` +
-    `${s.quick ? 'Quick run' : 'Full run'}: medians of ${s.reps} run(s) of ${s.seconds} s; server pinned to CPU 0 and load generator to CPU 1: ${s.pinned}.\n` +
+    `${s.quick ? 'Quick run' : 'Full run'}: runs of ${s.seconds} s after ${warmup} s of warm-up; the rows the targets are about (16 and 64 connections) are medians of ${s.reps} runs, the others one run; ` +
+    `server pinned to CPU 0 and load generator to CPU 1: ${s.pinned}.\n` +
     `Reproduce: \`npm run bench\` (or \`node bench/e2e/run.mjs${s.quick ? ' --quick' : ''}\` after \`npm run build\`).\n\n`;
 }
 

@@ -27,7 +27,7 @@ export interface Settings {
 }
 
 export const QUICK: Settings = { rounds: 2, time: 20, iterations: 3, warmupTime: 20, warmupIterations: 4 };
-export const FULL: Settings = { rounds: 5, time: 100, iterations: 6, warmupTime: 100, warmupIterations: 8 };
+export const FULL: Settings = { rounds: 4, time: 80, iterations: 6, warmupTime: 80, warmupIterations: 8 };
 
 export interface Case {
   /** Row label: "wasm in place", "bufferutil", … */
