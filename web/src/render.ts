@@ -1,38 +1,13 @@
-// Rendering: the frame table and the detail pane (header fields, the bits of bytes 0 and 1,
+// Rendering: the detail pane (header fields, the bits of bytes 0 and 1,
 // a hex view with each header field in its own colour, problems and decoded views).
 import type { InspectedFrame } from '../../src/inspect/types.js';
 
-export const MAX_ROWS = 5000;
 const HEX_BYTES = 1024;
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
   const e = Object.assign(document.createElement(tag), props);
   e.append(...children);
   return e;
-}
-
-export function timeLabel(f: InspectedFrame, start: number | undefined): string {
-  return f.time === undefined || start === undefined ? '' : (f.time - start).toFixed(6);
-}
-
-/** Fills the table body with `frames` (at most MAX_ROWS); clicking a row calls `select`. */
-export function renderRows(body: HTMLTableSectionElement, frames: readonly InspectedFrame[], start: number | undefined, select: (f: InspectedFrame, row: HTMLTableRowElement) => void): void {
-  const rows: HTMLTableRowElement[] = [];
-  for (const f of frames.slice(0, MAX_ROWS)) rows.push(row(f, start, select));
-  body.replaceChildren(...rows);
-}
-
-export function row(f: InspectedFrame, start: number | undefined, select: (f: InspectedFrame, row: HTMLTableRowElement) => void): HTMLTableRowElement {
-  const flags = f.kind === 'message' ? 'message' : `${f.fin ? 'FIN' : '—'}${f.rsv1 ? ' RSV1' : ''}${f.rsv2 ? ' RSV2' : ''}${f.rsv3 ? ' RSV3' : ''}${f.masked ? ' MASK' : ''}`;
-  const tr = el('tr', { className: `${f.direction}${f.problems.length ? ' problem' : ''}${f.kind === 'message' ? ' message' : ''}` },
-    el('td', {}, String(f.index)), el('td', {}, timeLabel(f, start)), el('td', {}, String(f.connection)),
-    el('td', {}, f.direction === 'client' ? 'C→S' : 'S→C'), el('td', {}, f.kind === 'message' ? `msg ${f.opcodeName}` : f.opcodeName),
-    el('td', {}, flags), el('td', {}, `${f.payloadLength}${f.truncated ? '+' : ''}`),
-    el('td', { className: 'preview', title: f.preview }, f.preview),
-    el('td', {}, f.problems.map((p) => p.code.replace(/^WS_ERR_/, '')).join(', ')));
-  tr.dataset.index = String(f.index);
-  tr.addEventListener('click', () => select(f, tr));
-  return tr;
 }
 
 /** The colour class of header byte `i` of `f`. */
