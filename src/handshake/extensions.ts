@@ -12,7 +12,7 @@
  * advances the index: linear time on any input.
  */
 import { describeChar, failure, quoteToken, usageError, type ParseFailure } from './errors.js';
-import { COMMA, isOws, isTchar, isToken, scanToken, skipOws } from './tokens.js';
+import { COMMA, isTchar, isToken, scanToken, skipListSeparators, skipOws } from './tokens.js';
 
 const SEMICOLON = 0x3b;
 const EQUALS = 0x3d;
@@ -89,11 +89,7 @@ export function parseExtensionHeader(value: string): ExtensionHeaderResult {
   let i = 0;
   for (;;) {
     // Empty list elements and the OWS around commas (RFC 7230 section 7).
-    while (i < value.length) {
-      const c = value.charCodeAt(i);
-      if (c !== COMMA && !isOws(c)) break;
-      i++;
-    }
+    i = skipListSeparators(value, i);
     if (i >= value.length) break;
 
     const nameStart = i;

@@ -73,6 +73,19 @@ export function scanToken(value: string, i: number): number {
   return i;
 }
 
+/**
+ * Skips empty list elements and the OWS around commas (RFC 7230 section 7) from `i`;
+ * returns the index of the next element's first character (or the end).
+ */
+export function skipListSeparators(value: string, i: number): number {
+  while (i < value.length) {
+    const c = value.charCodeAt(i);
+    if (c !== COMMA && !isOws(c)) break;
+    i++;
+  }
+  return i;
+}
+
 export type TokenListResult = { readonly ok: true; readonly tokens: string[] } | ParseFailure;
 
 function scanTokenList(value: string, code: HandshakeErrorCode, what: string): TokenListResult {
@@ -81,11 +94,7 @@ function scanTokenList(value: string, code: HandshakeErrorCode, what: string): T
   const tokens: string[] = [];
   let i = 0;
   for (;;) {
-    while (i < value.length) {
-      const c = value.charCodeAt(i);
-      if (c !== COMMA && !isOws(c)) break;
-      i++;
-    }
+    i = skipListSeparators(value, i);
     if (i >= value.length) break;
     const start = i;
     i = scanToken(value, i);
