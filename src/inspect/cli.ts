@@ -1,6 +1,6 @@
 // `wsframe inspect FILE|-`: the inspector on the command line (Node only: files, stdin,
 // node:zlib). Exit codes: 0 no problem found, 1 problems found, 2 usage error.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { detectAndInspect } from './detect.js';
 import { zlibInflater } from './inflate-node.js';
 import { formatJson, formatTable, problemCount } from './table.js';
@@ -61,7 +61,7 @@ export async function runInspect(args: readonly string[], io: CliIo = processIo)
   if (file === undefined) return usage('no input given');
   let bytes: Uint8Array;
   try {
-    bytes = file === '-' ? await io.readStdin() : await readFile(file);
+    bytes = file === '-' ? await io.readStdin() : readFileSync(file);
   } catch (error) {
     return usage(`cannot read '${file}': ${(error as Error).message}`);
   }

@@ -3,11 +3,11 @@
 // before it (fragmentation, text across fragments, compression) is in stream.ts.
 import type { Codec } from '../codec/types.js';
 import { maskKey } from '../codec/types.js';
-import { headerFields, isNonMinimal, type RawHeader } from './header.js';
+import { headerFields, isNonMinimal, readHeader, type RawHeader } from './header.js';
 import { closeCodeName, isControlOpcode, isReservedOpcode, isSendableCloseCode, opcodeName } from './registry.js';
 import { problem } from './problems.js';
 import { decodeText, hexView, looksLikeText, printable } from './payload.js';
-import type { InspectedFrame, Role } from './types.js';
+import type { CloseInfo, HeaderField, InspectedFrame, MessageInfo, Problem, Role } from './types.js';
 
 export const PREVIEW_CHARS = 60;
 
@@ -27,25 +27,88 @@ export function bytesPreview(bytes: Uint8Array): string {
 }
 
 /**
- * Reads the frame whose header is `h` at `buf[p]` (absolute offset `at`), with `captured`
- * payload bytes present. The payload is copied, then unmasked by the codec.
+ * A frame read from the wire. Its header fields (names, byte ranges, shown values) are made
+ * on first use, from the header bytes: a table of thousands of frames never builds them.
+ * They are an own property once made, and always in `toJSON()`; a spread (`{ ...frame }`)
+ * copies them only when made, so copy them by name (`fields: frame.fields`).
+ */
+export class WireFrame implements InspectedFrame {
+  readonly kind = 'frame' as const;
+  index = 0;
+  connection = 0;
+  declare time?: number;
+  declare packet?: number;
+  readonly fin: boolean;
+  readonly rsv1: boolean;
+  readonly rsv2: boolean;
+  readonly rsv3: boolean;
+  readonly opcode: number;
+  readonly opcodeName: string;
+  readonly masked: boolean;
+  readonly maskingKey: readonly number[] | null;
+  readonly lengthEncoding: 7 | 16 | 64;
+  readonly payloadLength: number;
+  readonly truncated: boolean;
+  readonly headerLength: number;
+  preview = '';
+  declare hex?: string;
+  declare close?: CloseInfo;
+  declare message?: MessageInfo;
+  readonly problems: Problem[] = [];
+  #fields: readonly HeaderField[] | undefined;
+
+  constructor(
+    readonly direction: Role, readonly offset: number, readonly header: Uint8Array, h: RawHeader,
+    readonly payload: Uint8Array, captured: number,
+  ) {
+    const b0 = h.b0;
+    const keyAt = h.headerLength - 4;
+    this.fin = (b0 & 0x80) !== 0;
+    this.rsv1 = (b0 & 0x40) !== 0;
+    this.rsv2 = (b0 & 0x20) !== 0;
+    this.rsv3 = (b0 & 0x10) !== 0;
+    this.opcode = h.opcode;
+    this.opcodeName = opcodeName(h.opcode);
+    this.masked = h.masked;
+    this.maskingKey = h.masked ? [header[keyAt], header[keyAt + 1], header[keyAt + 2], header[keyAt + 3]] : null;
+    this.lengthEncoding = h.encoding;
+    this.payloadLength = h.length;
+    this.truncated = captured < h.length;
+    this.headerLength = h.headerLength;
+  }
+
+  get fields(): readonly HeaderField[] {
+    return this.#fields ??= headerFields(readHeader(this.header, 0) as RawHeader, this.header, this.offset);
+  }
+
+  /** A plain object, in the order of InspectedFrame's documentation. */
+  toJSON(): InspectedFrame {
+    const f: InspectedFrame = {
+      kind: this.kind, index: this.index, connection: this.connection, direction: this.direction,
+      ...(this.time === undefined ? {} : { time: this.time }), ...(this.packet === undefined ? {} : { packet: this.packet }),
+      offset: this.offset, headerLength: this.headerLength, fin: this.fin, rsv1: this.rsv1, rsv2: this.rsv2, rsv3: this.rsv3,
+      opcode: this.opcode, opcodeName: this.opcodeName, masked: this.masked, maskingKey: this.maskingKey,
+      lengthEncoding: this.lengthEncoding, payloadLength: this.payloadLength, fields: this.fields, header: this.header,
+      payload: this.payload, truncated: this.truncated, preview: this.preview,
+      ...(this.hex === undefined ? {} : { hex: this.hex }), ...(this.close === undefined ? {} : { close: this.close }),
+      ...(this.message === undefined ? {} : { message: this.message }),
+      problems: this.problems,
+    };
+    return f;
+  }
+}
+
+/**
+ * Reads the frame whose header bytes are `header` (read as `h`) at stream offset `at`, with
+ * `captured` payload bytes present in `payload`, which is unmasked in place when masked (the
+ * caller passes a copy of masked bytes; unmasked ones may be views of the stream).
  */
 export function readFrame(
-  ctx: FrameContext, buf: Uint8Array, p: number, at: number, h: RawHeader, captured: number, time: number | undefined,
+  ctx: FrameContext, header: Uint8Array, h: RawHeader, payload: Uint8Array, at: number, captured: number, time: number | undefined,
 ): InspectedFrame {
-  const start = p + h.headerLength;
-  const payload = buf.slice(start, start + captured);
-  if (h.masked && captured > 0) ctx.codec.mask(payload, maskKey(buf, h.keyAt), 0);
-  const b0 = h.b0;
+  if (h.masked && captured > 0) ctx.codec.mask(payload, maskKey(header, h.headerLength - 4), 0);
   const opcode = h.opcode;
-  const frame: InspectedFrame = {
-    kind: 'frame', index: 0, connection: 0, direction: ctx.role, offset: at, headerLength: h.headerLength,
-    fin: (b0 & 0x80) !== 0, rsv1: (b0 & 0x40) !== 0, rsv2: (b0 & 0x20) !== 0, rsv3: (b0 & 0x10) !== 0,
-    opcode, opcodeName: opcodeName(opcode), masked: h.masked,
-    maskingKey: h.masked ? [buf[h.keyAt], buf[h.keyAt + 1], buf[h.keyAt + 2], buf[h.keyAt + 3]] : null,
-    lengthEncoding: h.encoding, payloadLength: h.length, fields: headerFields(h, buf, p, at),
-    header: buf.slice(p, start), payload, truncated: captured < h.length, preview: '', problems: [],
-  };
+  const frame = new WireFrame(ctx.role, at, header, h, payload, captured);
   if (time !== undefined) frame.time = time;
   checkHeader(ctx, frame, h, at);
   if (isReservedOpcode(opcode) || isControlOpcode(opcode)) {

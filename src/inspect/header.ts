@@ -64,8 +64,8 @@ function hexByte(b: number): string {
   return b.toString(16).padStart(2, '0');
 }
 
-/** Every field of the header at absolute offset `at`, with its byte range and bits. */
-export function headerFields(h: RawHeader, buf: Uint8Array, p: number, at: number): HeaderField[] {
+/** Every field of the header `header` (read as `h`) at absolute offset `at`, with its byte range and bits. */
+export function headerFields(h: RawHeader, header: Uint8Array, at: number): HeaderField[] {
   const bit = (name: string, mask: number, byte: number, b: number): HeaderField => (
     { name, start: at + byte, end: at + byte + 1, bits: mask, value: (b & mask) !== 0 ? '1' : '0' }
   );
@@ -83,9 +83,9 @@ export function headerFields(h: RawHeader, buf: Uint8Array, p: number, at: numbe
     fields.push({ name: 'extended length', start: at + 2, end: at + 2 + n, value: `${h.length} (${h.encoding}-bit)` });
   }
   if (h.masked) {
-    const k = h.keyAt;
-    const key = [buf[k], buf[k + 1], buf[k + 2], buf[k + 3]].map(hexByte).join(' ');
-    const start = at + (k - p);
+    const k = h.headerLength - 4;
+    const key = [header[k], header[k + 1], header[k + 2], header[k + 3]].map(hexByte).join(' ');
+    const start = at + k;
     fields.push({ name: 'masking key', start, end: start + 4, value: key });
   }
   return fields;

@@ -2,10 +2,21 @@
 // MessagePack, CBOR), each given only when the bytes parse completely as that format.
 import { decode as decodeMsgpack } from '@msgpack/msgpack';
 import { decode as decodeCbor } from 'cborg';
+import type { Codec } from '../codec/types.js';
+import { createCodec } from '../codec/index.js';
+import { cborEnd, jsonShaped, msgpackEnd } from './shape.js';
 import type { PayloadViews } from './types.js';
 
 const lossy = new TextDecoder('utf-8', { fatal: false });
-const strict = new TextDecoder('utf-8', { fatal: true });
+let validator: Codec | undefined;
+
+/** True when the bytes are valid UTF-8 (the codec's validator; no exception on failure). */
+function isUtf8(bytes: Uint8Array): boolean {
+  return (validator ??= createCodec()).validateUtf8(bytes, 0) === 0;
+}
+
+/** '00'…'ff'. */
+const HEX = Array.from({ length: 256 }, (_, b) => (b < 16 ? '0' : '') + b.toString(16));
 
 /** UTF-8 text (U+FFFD for invalid bytes). */
 export function decodeText(bytes: Uint8Array): string {
@@ -23,8 +34,9 @@ export function printable(text: string, max: number): string {
 /** Hex of the first `max` bytes, space separated. */
 export function hexView(bytes: Uint8Array, max = 256): string {
   const n = Math.min(bytes.length, max);
-  let out = '';
-  for (let i = 0; i < n; i++) out += (i === 0 ? '' : ' ') + (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
+  if (n === 0) return bytes.length > max ? '…' : '';
+  let out = HEX[bytes[0]];
+  for (let i = 1; i < n; i++) out += ` ${HEX[bytes[i]]}`;
   return bytes.length > max ? `${out} …` : out;
 }
 
@@ -38,12 +50,7 @@ export function looksLikeText(bytes: Uint8Array): boolean {
     if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) control++;
   }
   if (control * 20 > n) return false;
-  try {
-    strict.decode(bytes.subarray(0, bytes.length));
-    return true;
-  } catch {
-    return false;
-  }
+  return isUtf8(bytes);
 }
 
 const MAX_VIEW_CHARS = 4000;
@@ -63,15 +70,18 @@ export function stringifyValue(value: unknown): string {
 
 /** Structured payloads worth trying as JSON: an object or array, after whitespace. */
 function jsonLike(text: string): boolean {
-  const t = text.trimStart();
-  return t.startsWith('{') || t.startsWith('[');
+  const t = text.trim();
+  return (t.startsWith('{') && t.endsWith('}')) || (t.startsWith('[') && t.endsWith(']'));
 }
 
-/** The decoded views of a complete message (`text` when it is a text message). */
+/**
+ * The decoded views of a complete message (`text` when it is a text message). A decoder
+ * runs only when a structural check says the bytes can be exactly one value of its format.
+ */
 export function payloadViews(data: Uint8Array, text: string | undefined, maxBytes: number): PayloadViews {
   const views: PayloadViews = {};
   if (data.length === 0 || data.length > maxBytes) return views;
-  const asText = text ?? (looksLikeText(data) ? decodeText(data) : undefined);
+  const asText = text ?? (jsonShaped(data) && looksLikeText(data) ? decodeText(data) : undefined);
   if (asText !== undefined && jsonLike(asText)) {
     try {
       views.json = stringifyValue(JSON.parse(asText));
@@ -79,12 +89,16 @@ export function payloadViews(data: Uint8Array, text: string | undefined, maxByte
   }
   if (text !== undefined) return views;
   // Binary: a MessagePack or CBOR view only when the whole payload is exactly one value.
-  try {
-    views.msgpack = stringifyValue(decodeMsgpack(data));
-  } catch { /* not MessagePack */ }
-  try {
-    views.cbor = stringifyValue(decodeCbor(data));
-  } catch { /* not CBOR */ }
+  if (msgpackEnd(data) === data.length) {
+    try {
+      views.msgpack = stringifyValue(decodeMsgpack(data));
+    } catch { /* not MessagePack */ }
+  }
+  if (cborEnd(data) === data.length) {
+    try {
+      views.cbor = stringifyValue(decodeCbor(data));
+    } catch { /* not CBOR */ }
+  }
   return views;
 }
 

@@ -2,11 +2,14 @@
 // walker never stops at a violation; it stops only where the bytes run out (a truncated
 // final frame) or are missing (a capture gap), and says so.
 //
-//   feed(chunk, time) ─► pending chunks ─(enough for the frame in progress)─► walk:
-//     readHeader ─► readFrame (header checks, unmask, close) ─► data(): fragmentation,
-//     UTF-8 across fragments ─► complete messages ─► (compressed) inflate in order
+//   write(chunk, time) ─► pending chunks ─(enough for the frame in progress)─► walk:
+//     readHeader ─► take the frame's bytes (a view when they lie in one chunk, else one
+//     copy) ─► readFrame (header checks, unmask, close) ─► data(): fragmentation, UTF-8
+//     across fragments ─► complete messages ─► (compressed) inflate in order (flush)
 //
-// Calls are queued: feed, gap and finish may be called without awaiting each other.
+// Framing is synchronous (write, cut); only inflation is asynchronous. feed, gap and finish
+// do their framing when called and queue the inflation, so they may be called without
+// awaiting each other; write + flush is the same without a promise per chunk.
 import type { Codec } from '../codec/types.js';
 import { createCodec } from '../codec/index.js';
 import { readHeader, type RawHeader } from './header.js';
@@ -33,6 +36,23 @@ interface OpenMessage {
 const EMPTY = new Uint8Array(0);
 let sharedCodec: Codec | undefined;
 
+// Payload copies are carved from shared slabs: one ArrayBuffer per MiB of small payloads
+// instead of one per frame (each one external memory that the garbage collector tracks).
+// A slab lives as long as any frame that points into it.
+const SLAB = 1024 * 1024;
+const SLAB_MAX_PIECE = 64 * 1024;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+
+/** Fresh (zeroed) bytes for a payload copy. */
+function allocate(n: number): Uint8Array {
+  if (n > SLAB_MAX_PIECE) return new Uint8Array(n);
+  if (slabUsed + n > slab.length) { slab = new Uint8Array(SLAB); slabUsed = 0; }
+  const out = slab.subarray(slabUsed, slabUsed + n);
+  slabUsed = (slabUsed + n + 7) & ~7;
+  return out;
+}
+
 function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
   if (parts.length === 1) return parts[0];
   const out = new Uint8Array(total);
@@ -51,12 +71,16 @@ export class StreamInspector {
   private readonly maxView: number;
   private readonly summary: boolean;
   private readonly maxInflated: number;
+  /** Chunks not yet framed; the first begins at its byte `skip`. */
   private pending: Uint8Array[] = [];
+  private skip = 0;
+  /** Bytes in `pending` from `skip` on. */
   private pendingLength = 0;
   /** Stream offset of the first pending byte. */
   private base = 0;
   /** Pending bytes needed before the frame in progress can be read. */
   private need = 2;
+  private readonly headBytes = new Uint8Array(14);
   private open: OpenMessage | null = null;
   /** After a gap: continuation frames of a message whose start is missing are expected. */
   private lostMessage = false;
@@ -86,46 +110,69 @@ export class StreamInspector {
     return this.base + this.pendingLength;
   }
 
+  /**
+   * Frames the next bytes sent, synchronously (new frames are appended to `frames`).
+   * Returns true when compressed messages wait for inflation: call `flush()`.
+   */
+  write(chunk: Uint8Array, time?: number): boolean {
+    if (chunk.length > 0) {
+      this.pending.push(chunk);
+      this.pendingLength += chunk.length;
+      if (this.pendingLength >= this.need) this.walk(time);
+    }
+    return this.inflateQueue.length > 0;
+  }
+
+  /** Inflates the compressed messages completed so far, in order. */
+  flush(): Promise<void> {
+    return this.queue(() => this.inflateQueued());
+  }
+
   /** Feeds the next bytes sent; resolves to the frames they completed. */
   feed(chunk: Uint8Array, time?: number): Promise<InspectedFrame[]> {
-    return this.queue(async () => {
-      const first = this.frames.length;
-      if (chunk.length > 0) {
-        this.pending.push(chunk);
-        this.pendingLength += chunk.length;
-        if (this.pendingLength >= this.need) this.walk(time);
-      }
-      await this.inflateQueued();
-      return this.frames.slice(first);
-    });
+    const first = this.frames.length;
+    this.write(chunk, time);
+    return this.completed(first);
   }
 
   /** `missing` bytes were lost (a TCP gap): framing resumes at the next byte fed. */
   gap(missing: number, time?: number): Promise<InspectedFrame[]> {
-    return this.queue(async () => {
-      const first = this.frames.length;
-      const at = this.base + this.pendingLength;
-      this.cut(time, problem('gap', at, `${missing} bytes missing`));
-      this.base += missing;
-      if (this.open !== null || this.lostMessage) this.lostMessage = true;
-      this.open = null;
-      await this.inflateQueued();
-      return this.frames.slice(first);
-    });
+    const first = this.frames.length;
+    this.writeGap(missing, time);
+    return this.completed(first);
+  }
+
+  /** The synchronous part of `gap`. */
+  writeGap(missing: number, time?: number): boolean {
+    const at = this.base + this.pendingLength;
+    this.cut(time, problem('gap', at, `${missing} bytes missing`));
+    this.base += missing;
+    if (this.open !== null || this.lostMessage) this.lostMessage = true;
+    this.open = null;
+    return this.inflateQueue.length > 0;
   }
 
   /** The stream ended: reports a truncated last frame and an unfinished message. */
   finish(time?: number): Promise<StreamResult> {
+    this.cut(time, undefined);
+    if (this.open !== null) {
+      const m = this.open;
+      this.problems.push(problem('unfinished', m.offset, `${opcodeName(m.opcode)} message of ${m.frames} frames without a final frame`));
+      this.open = null;
+    }
     return this.queue(async () => {
-      this.cut(time, undefined);
-      if (this.open !== null) {
-        const m = this.open;
-        this.problems.push(problem('unfinished', m.offset, `${opcodeName(m.opcode)} message of ${m.frames} frames without a final frame`));
-        this.open = null;
-      }
       await this.inflateQueued();
       const result: StreamResult = { frames: this.frames, problems: this.problems, bytes: this.bytes };
       return this.lost === undefined ? result : { ...result, lost: this.lost };
+    });
+  }
+
+  /** Resolves, once what is queued is inflated, to the frames from `first` on made so far. */
+  private completed(first: number): Promise<InspectedFrame[]> {
+    const end = this.frames.length;
+    return this.queue(async () => {
+      await this.inflateQueued();
+      return this.frames.slice(first, end);
     });
   }
 
@@ -135,30 +182,80 @@ export class StreamInspector {
     return run;
   }
 
+  /** Copies `n` pending bytes from the start into `out` at `at`, consuming them when `consume`. */
+  private gather(out: Uint8Array, at: number, n: number, consume: boolean): void {
+    let i = 0;
+    let skip = this.skip;
+    while (n > 0) {
+      const c = this.pending[i];
+      const take = Math.min(n, c.length - skip);
+      out.set(take === c.length ? c : c.subarray(skip, skip + take), at);
+      at += take;
+      n -= take;
+      skip += take;
+      if (skip === c.length) { i++; skip = 0; }
+    }
+    if (consume) this.drop(i, skip);
+  }
+
+  /** Forgets the first `chunks` pending chunks; the next starts at `skip`. */
+  private drop(chunks: number, skip: number): void {
+    if (chunks > 0) this.pending.splice(0, chunks);
+    this.skip = skip;
+  }
+
+  /** The next `n` pending bytes, consumed: a view when they lie in the first chunk (unless `copy`). */
+  private take(n: number, copy: boolean): Uint8Array {
+    const c = this.pending[0];
+    const skip = this.skip;
+    this.pendingLength -= n;
+    this.base += n;
+    if (n === 0) return EMPTY;
+    if (c.length - skip >= n) {
+      const view = c.subarray(skip, skip + n);
+      let out = view;
+      if (copy) { out = allocate(n); out.set(view); }
+      if (skip + n === c.length) this.drop(1, 0);
+      else this.skip = skip + n;
+      return out;
+    }
+    const out = allocate(n);
+    this.gather(out, 0, n, true);
+    return out;
+  }
+
   /** Reads every whole frame in the pending bytes. */
   private walk(time: number | undefined): void {
-    const buf = concat(this.pending, this.pendingLength);
-    let p = 0;
     for (;;) {
-      const h = readHeader(buf, p);
+      if (this.pendingLength < 2) { this.need = 2; break; }
+      // The header: read in place when the first chunk holds it, else from a copy of its bytes.
+      const c = this.pending[0];
+      let hb = c;
+      let hp = this.skip;
+      if (c.length - hp < 14 && this.pending.length > 1) {
+        const n = Math.min(14, this.pendingLength);
+        this.gather(this.headBytes, 0, n, false);
+        hb = n === 14 ? this.headBytes : this.headBytes.subarray(0, n);
+        hp = 0;
+      }
+      const h = readHeader(hb, hp);
       if (typeof h === 'number') { this.need = h; break; }
-      const end = p + h.headerLength + h.length;
-      if (end > buf.length) { this.need = end - p; break; }
-      this.add(buf, p, h, h.length, time);
-      p = end;
+      const total = h.headerLength + h.length;
+      if (total > this.pendingLength) { this.need = total; break; }
+      const at = this.base;
+      const header = this.take(h.headerLength, true);
+      // A masked payload is unmasked in place: it must be a copy of the stream's bytes.
+      const payload = this.take(h.length, h.masked);
+      this.add(header, h, payload, h.length, at, time);
     }
-    this.base += p;
-    const rest = p === 0 ? buf : buf.subarray(p);
-    this.pending = rest.length > 0 ? [rest] : [];
-    this.pendingLength = rest.length;
-    if (rest.length === 0) this.need = 2;
   }
 
   /** Ends framing here: the pending bytes become a truncated frame (or header). */
   private cut(time: number | undefined, reason: Problem | undefined): void {
     const at = this.base;
     if (this.pendingLength > 0) {
-      const buf = concat(this.pending, this.pendingLength);
+      const buf = new Uint8Array(this.pendingLength);
+      this.gather(buf, 0, buf.length, false);
       const h = readHeader(buf, 0);
       let message: string;
       if (typeof h === 'number') {
@@ -166,7 +263,7 @@ export class StreamInspector {
       } else {
         const captured = Math.min(h.length, buf.length - h.headerLength);
         message = `frame at byte ${at} declares ${h.length} payload bytes, ${captured} captured`;
-        this.add(buf, 0, h, captured, time);
+        this.add(buf.subarray(0, h.headerLength), h, buf.subarray(h.headerLength, h.headerLength + captured), captured, at, time);
       }
       const found = reason ?? problem('truncated', at, message);
       const last = this.frames[this.frames.length - 1];
@@ -179,13 +276,13 @@ export class StreamInspector {
       this.problems.push(reason);
     }
     this.pending = [];
+    this.skip = 0;
     this.pendingLength = 0;
     this.need = 2;
   }
 
-  private add(buf: Uint8Array, p: number, h: RawHeader, captured: number, time: number | undefined): void {
-    const at = this.base + p;
-    const frame = readFrame(this.ctx, buf, p, at, h, captured, time);
+  private add(header: Uint8Array, h: RawHeader, payload: Uint8Array, captured: number, at: number, time: number | undefined): void {
+    const frame = readFrame(this.ctx, header, h, payload, at, captured, time);
     if (this.closedAt >= 0) frame.problems.push(problem('afterClose', at, `close frame at byte ${this.closedAt}`));
     if (h.opcode === 0x8 && this.closedAt < 0) this.closedAt = at;
     if (!isReservedOpcode(h.opcode) && !isControlOpcode(h.opcode)) this.data(frame, at + h.headerLength);
@@ -227,9 +324,11 @@ export class StreamInspector {
       }
     }
     if (m.compressed || m.opcode === 2) frame.hex = hexView(payload, this.ctx.hexBytes);
+    const last = frame.fin && !frame.truncated;
+    // The last frame of a binary message is previewed by complete(), from the whole message.
     frame.preview = m.compressed ? `[compressed ${payload.length} B]`
-      : m.opcode === 1 ? printable(decodeText(payload.subarray(0, PREVIEW_CHARS * 4)), PREVIEW_CHARS) : bytesPreview(payload);
-    if (!frame.fin || frame.truncated) return;
+      : m.opcode === 1 ? printable(decodeText(payload.subarray(0, PREVIEW_CHARS * 4)), PREVIEW_CHARS) : last ? '' : bytesPreview(payload);
+    if (!last) return;
     this.open = null;
     if (m.opcode === 1 && !m.compressed && !m.utf8Failed && m.utf8 !== 0) {
       frame.problems.push(problem('utf8', payloadAt + payload.length - 1, 'the message ends inside a character'));
@@ -249,10 +348,11 @@ export class StreamInspector {
       ...(text === undefined ? {} : { text }), views,
     };
     frame.message = info;
+    // A single-frame text message keeps the preview of its frame.
+    if (m.frames === 1 && !inflated && m.opcode === 1) return;
     const shown = m.opcode === 1 ? viewPreview(views, PREVIEW_CHARS) ?? printable(text ?? '', PREVIEW_CHARS)
       : viewPreview(views, PREVIEW_CHARS) ?? bytesPreview(data);
-    const prefix = (m.frames > 1 ? `[${m.frames} frames] ` : '') + (inflated ? '[inflated] ' : '');
-    if (m.frames > 1 || inflated || m.opcode === 2) frame.preview = prefix + shown;
+    frame.preview = (m.frames > 1 ? `[${m.frames} frames] ` : '') + (inflated ? '[inflated] ' : '') + shown;
   }
 
   /** Inflates completed compressed messages, in order (each one's window is the last's). */

@@ -108,7 +108,7 @@ export class FrameStore {
    */
   detail(pos: number): InspectedFrame {
     const f = this.frames[pos];
-    const out: InspectedFrame = { ...f, header: f.header.slice(), payload: f.payload.slice(), problems: [...f.problems] };
+    const out: InspectedFrame = { ...f, fields: f.fields, header: f.header.slice(), payload: f.payload.slice(), problems: [...f.problems] };
     if (f.hex !== undefined) out.hex = hexView(f.payload, HEX_BYTES);
     const m = f.message;
     if (m !== undefined) {

@@ -49,23 +49,53 @@ export class ConnectionInspector {
 
   /** Bytes sent by `direction`; resolves to the frames they completed. */
   async push(direction: Role, data: Uint8Array, time?: number, packet?: number): Promise<InspectedFrame[]> {
-    this.bytes[direction] += data.length;
-    if (this.state === 'frames') return this.feed(direction, data, time, packet);
-    if (this.state === 'not-websocket') return [];
-    this.held[direction].push({ data, ...(time === undefined ? {} : { time }), ...(packet === undefined ? {} : { packet }) });
-    return this.tryHandshake();
+    const first = this.frames.length;
+    if (this.write(direction, data, time, packet)) await this.flush();
+    return this.frames.slice(first);
   }
 
   /** `missing` bytes of `direction` are not in the capture. */
   async gap(direction: Role, missing: number, time?: number): Promise<InspectedFrame[]> {
+    const first = this.frames.length;
+    if (this.writeGap(direction, missing, time)) await this.flush();
+    return this.frames.slice(first);
+  }
+
+  /**
+   * The synchronous form of `push`: frames the bytes now (new frames are appended to
+   * `frames`). True when compressed messages wait for inflation: call `flush()`.
+   */
+  write(direction: Role, data: Uint8Array, time?: number, packet?: number): boolean {
+    this.bytes[direction] += data.length;
+    if (this.state === 'frames') return this.feed(direction, data, time, packet);
+    if (this.state === 'not-websocket') return false;
+    const held: Held = { data };
+    if (time !== undefined) held.time = time;
+    if (packet !== undefined) held.packet = packet;
+    this.held[direction].push(held);
+    return this.tryHandshake();
+  }
+
+  /** The synchronous form of `gap`. */
+  writeGap(direction: Role, missing: number, time?: number): boolean {
     this.bytes[direction] += missing;
     if (this.state === 'handshake') {
       this.state = 'not-websocket';
       this.how = `bytes missing during the handshake (${direction})`;
-      return [];
+      return false;
     }
-    if (this.state !== 'frames') return [];
-    return this.collect(await this.inspectors![direction].gap(missing, time), direction);
+    if (this.state !== 'frames') return false;
+    const inspector = this.inspectors![direction];
+    const first = inspector.frames.length;
+    const pending = inspector.writeGap(missing, time);
+    this.collect(inspector.frames, first);
+    return pending;
+  }
+
+  /** Inflates what `write` left compressed (both directions, each in order). */
+  async flush(): Promise<void> {
+    if (this.inspectors === undefined) return;
+    await Promise.all([this.inspectors.client.flush(), this.inspectors.server.flush()]);
   }
 
   /** No more bytes: the last frames, any truncation, and the summary. */
@@ -80,7 +110,7 @@ export class ConnectionInspector {
       for (const role of ['client', 'server'] as const) {
         const before = this.inspectors[role].frames.length;
         const result = await this.inspectors[role].finish();
-        this.collect(result.frames.slice(before), role);
+        this.collect(result.frames, before);
         for (const p of result.problems) problems.push({ ...p, direction: role });
         if (result.lost) lost[role] = result.lost;
       }
@@ -108,54 +138,58 @@ export class ConnectionInspector {
     this.state = 'frames';
   }
 
-  private async tryHandshake(): Promise<InspectedFrame[]> {
+  /** Reads the handshake once both heads are in; true when inflation waits (see `write`). */
+  private tryHandshake(): boolean {
     const client = concat(this.held.client);
     const server = concat(this.held.server);
     this.request ??= findUpgradeRequest(client);
     if (this.request === undefined) {
       if (client.length > MAX_HANDSHAKE) { this.state = 'not-websocket'; this.how = 'no WebSocket handshake'; }
-      return [];
+      return false;
     }
     this.response ??= findUpgradeResponse(server);
     if (this.response === undefined) {
       if (server.length > MAX_HANDSHAKE) { this.state = 'not-websocket'; this.how = 'no 101 response in the first 64 KiB'; }
-      return [];
+      return false;
     }
     const status = Number(this.response.startLine.split(' ')[1]);
     if (status !== 101) {
       this.state = 'not-websocket';
       this.how = `upgrade refused: ${this.response.startLine}`;
-      return [];
+      return false;
     }
     const deflate = deflateFromResponse(this.response.headers['sec-websocket-extensions']);
     if (deflate) this.deflate = deflate;
     this.start(deflate?.client, deflate?.server);
-    const out: InspectedFrame[] = [];
+    let pending = false;
     for (const [role, head] of [['server', this.response], ['client', this.request]] as const) {
       // Replay what followed each head, piece by piece, with the pieces' own times.
       let at = 0;
       for (const piece of this.held[role]) {
         const end = at + piece.data.length;
-        if (end > head.end) out.push(...await this.feed(role, piece.data.subarray(Math.max(0, head.end - at)), piece.time, piece.packet));
+        if (end > head.end && this.feed(role, piece.data.subarray(Math.max(0, head.end - at)), piece.time, piece.packet)) pending = true;
         at = end;
       }
       this.held[role] = [];
     }
-    return out;
+    return pending;
   }
 
-  private async feed(role: Role, data: Uint8Array, time?: number, packet?: number): Promise<InspectedFrame[]> {
-    const frames = await this.inspectors![role].feed(data, time);
-    for (const f of frames) if (packet !== undefined) f.packet = packet;
-    return this.collect(frames, role);
+  private feed(role: Role, data: Uint8Array, time?: number, packet?: number): boolean {
+    const inspector = this.inspectors![role];
+    const first = inspector.frames.length;
+    const pending = inspector.write(data, time);
+    this.collect(inspector.frames, first, packet);
+    return pending;
   }
 
-  private collect(frames: InspectedFrame[], _role: Role): InspectedFrame[] {
-    for (const f of frames) {
+  /** Takes `frames[first..]` (new frames of one direction) into the connection's list. */
+  private collect(frames: readonly InspectedFrame[], first: number, packet?: number): void {
+    for (let i = first; i < frames.length; i++) {
+      const f = frames[i];
+      if (packet !== undefined) f.packet = packet;
       f.connection = this.id;
       this.frames.push(f);
     }
-    return frames;
   }
-
 }

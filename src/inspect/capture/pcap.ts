@@ -39,36 +39,62 @@ export function captureFormat(bytes: Uint8Array): 'pcap' | 'pcapng' | undefined 
   return undefined;
 }
 
-export function readCapture(bytes: Uint8Array): CaptureFile {
-  return captureFormat(bytes) === 'pcapng' ? readPcapng(bytes) : readPcap(bytes);
+/**
+ * Called for each packet: its 1-based number, time (seconds since the epoch), link type and
+ * where its captured bytes lie in the file (`bytes[start..end)`). No object per packet.
+ */
+export type PacketVisitor = (number: number, time: number, linkType: number, start: number, end: number) => void;
+
+export interface ScanResult {
+  readonly format: 'pcap' | 'pcapng';
+  readonly count: number;
+  /** Time of the first packet, when there is one. */
+  readonly firstTime?: number;
+  readonly notes: string[];
 }
 
-export function readPcap(bytes: Uint8Array): CaptureFile {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const notes: string[] = [];
+/** Every packet of a pcap or pcapng file, in file order, handed to `visit`. */
+export function scanCapture(bytes: Uint8Array, visit: PacketVisitor): ScanResult {
+  return captureFormat(bytes) === 'pcapng' ? scanPcapng(bytes, visit) : scanPcap(bytes, visit);
+}
+
+/** The packets as objects (their data are views of `bytes`). */
+export function readCapture(bytes: Uint8Array): CaptureFile {
   const packets: Packet[] = [];
+  const { format, notes } = scanCapture(bytes, (number, time, linkType, start, end) => {
+    packets.push({ number, time, linkType, data: bytes.subarray(start, end) });
+  });
+  return { format, packets, notes };
+}
+
+function scanPcap(bytes: Uint8Array, visit: PacketVisitor): ScanResult {
+  const notes: string[] = [];
+  if (bytes.length < 24) return { format: 'pcap', count: 0, notes: ['pcap: global header truncated'] };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magicBe = view.getUint32(0, false);
   const le = !(magicBe === PCAP_US || magicBe === PCAP_NS);
   const nano = (le ? view.getUint32(0, true) : magicBe) === PCAP_NS;
-  if (bytes.length < 24) return { format: 'pcap', packets, notes: ['pcap: global header truncated'] };
   const linkType = view.getUint32(20, le) & 0xffff;
   const div = nano ? 1e9 : 1e6;
+  let count = 0;
+  let firstTime: number | undefined;
   let p = 24;
   while (p + 16 <= bytes.length) {
     const sec = view.getUint32(p, le);
     const frac = view.getUint32(p + 4, le);
     const incl = view.getUint32(p + 8, le);
     if (p + 16 + incl > bytes.length) {
-      notes.push(`pcap: packet ${packets.length + 1} at byte ${p} truncated (${incl} bytes declared)`);
+      notes.push(`pcap: packet ${count + 1} at byte ${p} truncated (${incl} bytes declared)`);
       break;
     }
-    packets.push({ number: packets.length + 1, time: sec + frac / div, linkType, data: bytes.subarray(p + 16, p + 16 + incl) });
+    const time = sec + frac / div;
+    firstTime ??= time;
+    visit(++count, time, linkType, p + 16, p + 16 + incl);
     p += 16 + incl;
   }
   if (p < bytes.length && notes.length === 0) notes.push(`pcap: ${bytes.length - p} trailing bytes ignored`);
-  return { format: 'pcap', packets, notes };
+  return firstTime === undefined ? { format: 'pcap', count, notes } : { format: 'pcap', count, firstTime, notes };
 }
-
 interface Interface {
   linkType: number;
   snapLength: number;
@@ -96,18 +122,20 @@ function readInterface(view: DataView, start: number, end: number, le: boolean):
   return iface;
 }
 
-export function readPcapng(bytes: Uint8Array): CaptureFile {
+function scanPcapng(bytes: Uint8Array, visit: PacketVisitor): ScanResult {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const notes: string[] = [];
-  const packets: Packet[] = [];
+  let count = 0;
+  let firstTime: number | undefined;
   let interfaces: Interface[] = [];
   let le = true;
   let p = 0;
-  const push = (ifId: number, high: number, low: number, data: Uint8Array): void => {
+  const push = (ifId: number, high: number, low: number, start: number, end: number): void => {
     const iface = interfaces[ifId];
     if (iface === undefined) { notes.push(`pcapng: packet for unknown interface ${ifId} ignored`); return; }
     const time = iface.offset + (high * 0x1_0000_0000 + low) / iface.units;
-    packets.push({ number: packets.length + 1, time, linkType: iface.linkType, data });
+    firstTime ??= time;
+    visit(++count, time, iface.linkType, start, end);
   };
   while (p + 12 <= bytes.length) {
     let type = view.getUint32(p, le);
@@ -132,21 +160,22 @@ export function readPcapng(bytes: Uint8Array): CaptureFile {
     } else if (type === 6 && end - body >= 20) {
       const captured = view.getUint32(body + 12, le);
       push(view.getUint32(body, le), view.getUint32(body + 4, le), view.getUint32(body + 8, le),
-        bytes.subarray(body + 20, Math.min(body + 20 + captured, end)));
+        body + 20, Math.min(body + 20 + captured, end));
     } else if (type === 3 && end - body >= 4) {
       // Simple Packet Block: no timestamp, interface 0, captured = min(original, snaplen, room).
       const original = view.getUint32(body, le);
       const snap = interfaces[0]?.snapLength || Infinity;
       const captured = Math.min(original, snap, end - body - 4);
       if (interfaces[0] !== undefined) {
-        packets.push({ number: packets.length + 1, time: 0, linkType: interfaces[0].linkType, data: bytes.subarray(body + 4, body + 4 + captured) });
+        firstTime ??= 0;
+        visit(++count, 0, interfaces[0].linkType, body + 4, body + 4 + captured);
       }
     } else if (type === 2 && end - body >= 20) {
       const captured = view.getUint32(body + 12, le);
       push(view.getUint16(body, le), view.getUint32(body + 4, le), view.getUint32(body + 8, le),
-        bytes.subarray(body + 20, Math.min(body + 20 + captured, end)));
+        body + 20, Math.min(body + 20 + captured, end));
     }
     p += total;
   }
-  return { format: 'pcapng', packets, notes };
+  return firstTime === undefined ? { format: 'pcapng', count, notes } : { format: 'pcapng', count, firstTime, notes };
 }

@@ -1,8 +1,7 @@
 // A capture file to a report: packets → TCP segments → connections (reassembled) →
 // the handshake and frames of each WebSocket connection, both directions, time-stamped.
-import { readCapture } from './pcap.js';
-import { tcpSegment, type Segment } from './link.js';
-import { reassemble, type TcpConnection, type TcpDirection } from './tcp.js';
+import { scanCapture } from './pcap.js';
+import { Reassembler, type StreamPiece, type TcpConnection, type TcpDirection } from './tcp.js';
 import { ConnectionInspector, type ConnectionOptions } from './connection.js';
 import { findUpgradeRequest, looksLikeHttp } from './http.js';
 import { readHeader } from '../header.js';
@@ -73,11 +72,17 @@ async function inspectConnection(c: TcpConnection, options: CaptureOptions): Pro
   });
   if (o.websocket) {
     // Feed both directions in time order, so each frame gets the time its bytes arrived.
-    const pieces = [0, 1].flatMap((s) => c.directions[s].pieces.map((p) => ({ p, role: roles[s] })));
-    pieces.sort((x, y) => x.p.time - y.p.time || x.p.packet - y.p.packet);
-    for (const { p, role } of pieces) {
-      if (p.data !== undefined) await inspector.push(role, p.data, p.time, p.packet);
-      else await inspector.gap(role, p.missing ?? 0, p.time);
+    // Each direction's pieces are in time order already: merge them.
+    const a = c.directions[0].pieces;
+    const b = c.directions[1].pieces;
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      const fromA = j >= b.length || (i < a.length && (a[i].time < b[j].time || (a[i].time === b[j].time && a[i].packet <= b[j].packet)));
+      const p: StreamPiece = fromA ? a[i++] : b[j++];
+      const role = roles[fromA ? 0 : 1];
+      const pending = p.data !== undefined ? inspector.write(role, p.data, p.time, p.packet) : inspector.writeGap(role, p.missing ?? 0, p.time);
+      if (pending) await inspector.flush();
     }
   } else {
     inspector.state = 'not-websocket';
@@ -99,28 +104,31 @@ async function inspectConnection(c: TcpConnection, options: CaptureOptions): Pro
 
 /** Sorts frames by time, then packet (stream order within a packet), numbers them from 1. */
 export function numberFrames(frames: InspectedFrame[]): InspectedFrame[] {
-  const order = new Map(frames.map((f, i) => [f, i]));
-  frames.sort((a, b) => (a.time ?? 0) - (b.time ?? 0) || (a.packet ?? 0) - (b.packet ?? 0) || order.get(a)! - order.get(b)!);
-  frames.forEach((f, i) => { f.index = i + 1; });
+  const n = frames.length;
+  const time = new Float64Array(n);
+  const packet = new Float64Array(n);
+  const order = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    time[i] = frames[i].time ?? 0;
+    packet[i] = frames[i].packet ?? 0;
+    order[i] = i;
+  }
+  order.sort((x, y) => time[x] - time[y] || packet[x] - packet[y] || x - y);
+  const sorted = order.map((i) => frames[i]);
+  for (let i = 0; i < n; i++) { frames[i] = sorted[i]; frames[i].index = i + 1; }
   return frames;
 }
 
 /** Every WebSocket connection in a pcap or pcapng file, decoded. */
 export async function inspectCapture(bytes: Uint8Array, options: CaptureOptions = {}): Promise<InspectionReport> {
-  const file = readCapture(bytes);
-  const segments: Segment[] = [];
-  let skipped = 0;
-  for (const packet of file.packets) {
-    const s = tcpSegment(packet);
-    if (s === null) skipped++;
-    else segments.push(s);
-  }
+  const tcp = new Reassembler(bytes);
+  const file = scanCapture(bytes, (number, time, linkType, start, end) => tcp.add(number, time, linkType, start, end));
   const notes = [...file.notes];
-  if (skipped > 0) notes.push(`${skipped} of ${file.packets.length} packets are not TCP over IP (or are IP fragments): skipped`);
+  if (tcp.skipped > 0) notes.push(`${tcp.skipped} of ${file.count} packets are not TCP over IP (or are IP fragments): skipped`);
   const frames: InspectedFrame[] = [];
   const connections: ConnectionReport[] = [];
   const problems: InspectionReport['problems'] = [];
-  for (const c of reassemble(segments)) {
+  for (const c of tcp.finish()) {
     const r = await inspectConnection(c, options);
     for (const f of r.frames) frames.push(f);
     connections.push(r.report);
@@ -131,5 +139,5 @@ export async function inspectCapture(bytes: Uint8Array, options: CaptureOptions 
     }
   }
   const report: InspectionReport = { format: file.format, frames: numberFrames(frames), connections, problems, notes };
-  return file.packets.length > 0 ? { ...report, startTime: file.packets[0].time } : report;
+  return file.firstTime !== undefined ? { ...report, startTime: file.firstTime } : report;
 }

@@ -6,7 +6,7 @@
 //   - retransmissions and overlaps keep the bytes that arrived first;
 //   - missing bytes become a gap piece, so the frame walker knows framing is lost there.
 // Sequence numbers are compared modulo 2^32, relative to a reference (streams < 2 GiB).
-import type { Segment } from './link.js';
+import { endpointName, readTcp, tcpHeader, type TcpHeader } from './link.js';
 
 export interface StreamPiece {
   /** Stream offset of the piece. */
@@ -42,85 +42,146 @@ export interface TcpConnection {
   readonly directions: [TcpDirection, TcpDirection];
 }
 
+/** One direction's segments as they arrived: parallel arrays, offsets into the capture. */
 interface RawDirection {
   isn?: number;
-  segments: Array<{ seq: number; payload: Uint8Array; time: number; packet: number }>;
+  seq: number[];
+  start: number[];
+  end: number[];
+  time: number[];
+  packet: number[];
 }
 
 interface Building {
   connection: TcpConnection;
   raw: [RawDirection, RawDirection];
+  /** Endpoint key of directions[0]'s sender. */
+  first: number | string;
   closed: boolean;
 }
 
-/** Groups segments into connections and reassembles both directions of each. */
-export function reassemble(segments: readonly Segment[]): TcpConnection[] {
-  const byTuple = new Map<string, Building>();
-  const all: Building[] = [];
-  for (const s of segments) {
-    const key = s.src < s.dst ? `${s.src}-${s.dst}` : `${s.dst}-${s.src}`;
-    let b = byTuple.get(key);
+const raw = (): RawDirection => ({ seq: [], start: [], end: [], time: [], packet: [] });
+const direction = (from: string, to: string): TcpDirection => ({ from, to, synSeen: false, pieces: [], bytes: 0, retransmitted: 0, gaps: 0 });
+
+/**
+ * Reads the TCP segments of a capture's packets and reassembles both directions of each
+ * connection. Packets are handed over one at a time (`add`), as offsets into the capture
+ * buffer: no object is made per packet, and pieces are views of the capture.
+ */
+export class Reassembler {
+  /** Packets that carried no TCP segment. */
+  skipped = 0;
+  private readonly v4 = new Map<number, Map<number, Building>>();
+  private readonly v6 = new Map<string, Building>();
+  private readonly all: Building[] = [];
+  private readonly h: TcpHeader = tcpHeader();
+
+  constructor(private readonly bytes: Uint8Array) {}
+
+  /** The packet `bytes[start..end)` (link type `linkType`), number `packet`, at `time`. */
+  add(packet: number, time: number, linkType: number, start: number, end: number): void {
+    const h = this.h;
+    if (!readTcp(this.bytes, start, end, linkType, h)) { this.skipped++; return; }
+    // Endpoints as keys: ip * 65536 + port (exact below 2^53) for IPv4, text for IPv6.
+    const src: number | string = h.v6 ? `${h.srcText}:${h.srcPort}` : h.srcIp * 65536 + h.srcPort;
+    const dst: number | string = h.v6 ? `${h.dstText}:${h.dstPort}` : h.dstIp * 65536 + h.dstPort;
+    const syn = (h.flags & 0x02) !== 0;
+    const ack = (h.flags & 0x10) !== 0;
+    let b = this.find(src, dst);
     // A fresh SYN on a 4-tuple whose connection ended (or used another ISN) is a new connection.
-    if (b !== undefined && s.syn && !s.ack) {
-      const side = b.connection.directions[0].from === s.src ? 0 : 1;
-      const isn = b.raw[side].isn;
-      if (b.closed || (isn !== undefined && isn !== ((s.seq + 1) >>> 0))) b = undefined;
+    if (b !== undefined && syn && !ack) {
+      const isn = b.raw[b.first === src ? 0 : 1].isn;
+      if (b.closed || (isn !== undefined && isn !== ((h.seq + 1) >>> 0))) b = undefined;
     }
     if (b === undefined) {
-      const dir = (from: string, to: string): TcpDirection => ({ from, to, synSeen: false, pieces: [], bytes: 0, retransmitted: 0, gaps: 0 });
+      const from = endpointName(h.v6, h.srcIp, h.srcText, h.srcPort);
+      const to = endpointName(h.v6, h.dstIp, h.dstText, h.dstPort);
       b = {
-        connection: { id: all.length + 1, firstTime: s.time, firstPacket: s.packet, directions: [dir(s.src, s.dst), dir(s.dst, s.src)] },
-        raw: [{ segments: [] }, { segments: [] }],
-        closed: false,
+        connection: { id: this.all.length + 1, firstTime: time, firstPacket: packet, directions: [direction(from, to), direction(to, from)] },
+        raw: [raw(), raw()], first: src, closed: false,
       };
-      byTuple.set(key, b);
-      all.push(b);
+      this.remember(src, dst, b);
+      this.all.push(b);
     }
-    const side = b.connection.directions[0].from === s.src ? 0 : 1;
-    const raw = b.raw[side];
-    if (s.syn) {
-      raw.isn = (s.seq + 1) >>> 0;
+    const side = b.first === src ? 0 : 1;
+    const r = b.raw[side];
+    if (syn) {
+      r.isn = (h.seq + 1) >>> 0;
       b.connection.directions[side].synSeen = true;
-      if (!s.ack) b.connection.initiator ??= s.src;
+      if (!ack) b.connection.initiator ??= b.connection.directions[side].from;
     }
-    if (s.fin || s.rst) b.closed = true;
-    if (s.payload.length > 0) {
+    if ((h.flags & 0x05) !== 0) b.closed = true; // FIN or RST
+    if (h.payloadEnd > h.payloadStart) {
       // Data on a SYN (TCP Fast Open) starts after the SYN's own sequence number.
-      raw.segments.push({ seq: s.syn ? (s.seq + 1) >>> 0 : s.seq, payload: s.payload, time: s.time, packet: s.packet });
+      r.seq.push(syn ? (h.seq + 1) >>> 0 : h.seq);
+      r.start.push(h.payloadStart);
+      r.end.push(h.payloadEnd);
+      r.time.push(time);
+      r.packet.push(packet);
     }
   }
-  for (const b of all) {
-    for (const side of [0, 1] as const) assemble(b.raw[side], b.connection.directions[side]);
+
+  /** Every connection, both directions reassembled. */
+  finish(): TcpConnection[] {
+    for (const b of this.all) {
+      for (const side of [0, 1] as const) assemble(this.bytes, b.raw[side], b.connection.directions[side]);
+      b.raw = [raw(), raw()];
+    }
+    return this.all.map((b) => b.connection);
   }
-  return all.map((b) => b.connection);
+
+  private find(src: number | string, dst: number | string): Building | undefined {
+    if (typeof src === 'string') return this.v6.get(src < dst ? `${src}-${dst}` : `${dst}-${src}`);
+    const other = dst as number;
+    return src < other ? this.v4.get(src)?.get(other) : this.v4.get(other)?.get(src);
+  }
+
+  private remember(src: number | string, dst: number | string, b: Building): void {
+    if (typeof src === 'string') { this.v6.set(src < dst ? `${src}-${dst}` : `${dst}-${src}`, b); return; }
+    const other = dst as number;
+    const lo = src < other ? src : other;
+    const hi = src < other ? other : src;
+    let inner = this.v4.get(lo);
+    if (inner === undefined) this.v4.set(lo, inner = new Map());
+    inner.set(hi, b);
+  }
 }
 
-function assemble(raw: RawDirection, out: TcpDirection): void {
-  const segs = raw.segments;
-  if (segs.length === 0) return;
-  const ref = raw.isn ?? segs[0].seq;
+function assemble(bytes: Uint8Array, r: RawDirection, out: TcpDirection): void {
+  const n = r.seq.length;
+  if (n === 0) return;
+  const ref = r.isn ?? r.seq[0];
+  const offset = new Array<number>(n);
   let base = 0;
-  const placed = segs.map((s, order) => ({ ...s, order, offset: (s.seq - ref) | 0 }));
-  if (raw.isn === undefined) base = placed.reduce((min, s) => Math.min(min, s.offset), 0);
-  for (const s of placed) s.offset -= base;
-  placed.sort((x, y) => x.offset - y.offset || x.order - y.order);
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    offset[i] = (r.seq[i] - ref) | 0;
+    if (offset[i] < base) base = offset[i];
+    if (i > 0 && offset[i] < offset[i - 1]) sorted = false;
+  }
+  if (r.isn !== undefined) base = 0;
+  // Placed by sequence number, ties in arrival order (the sort is stable).
+  const order = Array.from({ length: n }, (_, i) => i);
+  if (!sorted) order.sort((x, y) => offset[x] - offset[y]);
   let cursor = 0;
   let time = -Infinity;
   let packet = 0;
-  for (const s of placed) {
-    const end = s.offset + s.payload.length;
+  for (const i of order) {
+    const at = offset[i] - base;
+    const length = r.end[i] - r.start[i];
+    const end = at + length;
     if (end <= cursor) { out.retransmitted++; continue; }
     // Both only grow along the stream: a piece is complete once every byte before it is in.
-    time = Math.max(time, s.time);
-    packet = Math.max(packet, s.packet);
-    if (s.offset > cursor) {
-      out.pieces.push({ offset: cursor, missing: s.offset - cursor, time, packet });
+    if (r.time[i] > time) time = r.time[i];
+    if (r.packet[i] > packet) packet = r.packet[i];
+    if (at > cursor) {
+      out.pieces.push({ offset: cursor, missing: at - cursor, time, packet });
       out.gaps++;
-      cursor = s.offset;
-    } else if (s.offset < cursor) {
+      cursor = at;
+    } else if (at < cursor) {
       out.retransmitted++;
     }
-    out.pieces.push({ offset: cursor, data: s.payload.subarray(cursor - s.offset), time, packet });
+    out.pieces.push({ offset: cursor, data: bytes.subarray(r.start[i] + (cursor - at), r.end[i]), time, packet });
     cursor = end;
   }
   out.bytes = cursor;
