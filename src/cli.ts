@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // wsframe command line: `wsframe serve [--port N] [--host H] [--deflate]`, `wsframe inspect FILE|-`.
-import { startDemo } from './demo/server.js';
-import { runInspect } from './inspect/cli.js';
+// Each command loads only its own modules (the inspector starts without the server's).
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -13,11 +12,12 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'serve') {
     const port = Number(option(args, '--port') ?? process.env.PORT ?? 8080);
     const host = option(args, '--host') ?? process.env.HOST ?? '127.0.0.1';
+    const { startDemo } = await import('./demo/server.js');
     const { url } = await startDemo({ port, host, deflate: args.includes('--deflate') });
     console.log(`wsframe demo server: open ${url} (frame inspector; echo endpoint ${url.replace(/^http/, 'ws')}echo, live tap ${url.replace(/^http/, 'ws')}tap?id=…)`);
     return -1;
   }
-  if (command === 'inspect') return runInspect(args);
+  if (command === 'inspect') return (await import('./inspect/cli.js')).runInspect(args);
   console.log('usage: wsframe serve [--port N] [--host H] [--deflate]\n       wsframe inspect FILE|- [--format table|json] [--hex] [--role client|server]');
   return command === undefined || command === '--help' ? 0 : 2;
 }

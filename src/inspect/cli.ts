@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { detectAndInspect } from './detect.js';
 import { zlibInflater } from './inflate-node.js';
-import { formatJson, formatTable, problemCount } from './table.js';
+import { formatJson, frameRows, problemCount, rowNumber, tableFoot, tableHead, tableLayout, type TableLayout } from './table.js';
+import { frameOrder } from './capture/session.js';
 import type { Role } from './types.js';
 
 export const INSPECT_USAGE = `usage: wsframe inspect FILE|- [--format table|json] [--hex] [--role client|server]
@@ -25,8 +26,20 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
   return Buffer.concat(parts);
 }
 
+let pipeWatched = false;
+
+/** A reader that stops early (`wsframe inspect big.pcap | head`) ends the output quietly. */
+function watchPipe(): void {
+  if (pipeWatched) return;
+  pipeWatched = true;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
 export const processIo: CliIo = {
-  stdout: (t) => { process.stdout.write(`${t}\n`); },
+  stdout: (t) => { watchPipe(); process.stdout.write(`${t}\n`); },
   stderr: (t) => { process.stderr.write(`${t}\n`); },
   readStdin: () => readAll(process.stdin),
 };
@@ -65,10 +78,38 @@ export async function runInspect(args: readonly string[], io: CliIo = processIo)
   } catch (error) {
     return usage(`cannot read '${file}': ${(error as Error).message}`);
   }
+  const options = { inflate: zlibInflater(), hexBytes: hex ? 256 : 32, ...(role ? { role } : {}) };
+  if (format === 'json') {
+    const report = await detectAndInspect(bytes, { ...options, detail: 'full' });
+    for (const chunk of formatJson(report)) io.stdout(chunk);
+    return problemCount(report) > 0 ? 1 : 0;
+  }
+  // The table: each connection's frames become rows as they are read (a large capture's
+  // frames are never all held), then the rows are put in frame order and numbered.
+  const rows: string[] = [];
+  const time: number[] = [];
+  const packet: number[] = [];
+  let problems = 0;
+  let layout: TableLayout | undefined;
   const report = await detectAndInspect(bytes, {
-    inflate: zlibInflater(), detail: format === 'json' ? 'full' : 'summary', hexBytes: hex ? 256 : 32, ...(role ? { role } : {}),
+    ...options, detail: 'summary',
+    onFrames: (frames, context) => {
+      layout ??= tableLayout(context.connections, context.startTime, { hex });
+      for (const f of frames) {
+        const row = frameRows(f, layout);
+        rows.push(row);
+        time.push(f.time ?? 0);
+        packet.push(f.packet ?? 0);
+        problems += f.problems.length;
+      }
+    },
   });
-  if (format === 'json') for (const chunk of formatJson(report)) io.stdout(chunk);
-  else io.stdout(formatTable(report, { hex }));
-  return problemCount(report) > 0 ? 1 : 0;
+  layout ??= tableLayout(report.connections.length, report.startTime, { hex });
+  const out = [tableHead(layout)];
+  const order = frameOrder(time, packet);
+  for (let i = 0; i < order.length; i++) out.push(rowNumber(i + 1) + rows[order[i]]);
+  problems += report.problems.length;
+  out.push(tableFoot(report, rows.length, problems));
+  io.stdout(out.join('\n'));
+  return problems > 0 ? 1 : 0;
 }

@@ -6,14 +6,14 @@
 //                  └► hex dump (offsets) / bare hex / base64 ─► bytes ─┐
 //         └► anything else: raw frame bytes ───────────────────────────┴► one stream
 import { captureFormat } from './capture/pcap.js';
-import { inspectCapture, numberFrames } from './capture/session.js';
+import { inspectCapture, numberFrames, type CaptureOptions } from './capture/session.js';
 import { harEntries, inspectHar } from './capture/har.js';
 import { isText, parseBareHex, parseBase64, parseOffsetDump } from './capture/text.js';
 import { ConnectionInspector } from './capture/connection.js';
 import { looksLikeHttp } from './capture/http.js';
 import type { InspectionReport, InspectOptions, Role } from './types.js';
 
-export type DetectOptions = Omit<InspectOptions, 'role'> & {
+export type DetectOptions = Omit<InspectOptions, 'role'> & Pick<CaptureOptions, 'onFrames'> & {
   /** Who sent raw bytes (hex, base64, binary); guessed from the first MASK bit when absent. */
   role?: Role;
 };
@@ -59,10 +59,22 @@ async function inspectRaw(bytes: Uint8Array, format: string, options: DetectOpti
   };
 }
 
-/** Inspects any supported input: a capture, a HAR file, a hex dump, base64 or raw bytes. */
+/**
+ * Inspects any supported input: a capture, a HAR file, a hex dump, base64 or raw bytes.
+ * With `onFrames`, the frames go there (see CaptureOptions) and the report's `frames` is empty.
+ */
 export async function detectAndInspect(input: Uint8Array | string, options: DetectOptions = {}): Promise<InspectionReport> {
+  const { onFrames, ...rest } = options;
   const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input;
   if (captureFormat(bytes) !== undefined) return inspectCapture(bytes, options);
+  const report = await inspectOther(input, bytes, rest);
+  if (onFrames === undefined) return report;
+  const startTime = report.startTime ?? report.frames.find((f) => f.time !== undefined)?.time;
+  onFrames(report.frames, startTime === undefined ? { connections: report.connections.length } : { connections: report.connections.length, startTime });
+  return { ...report, frames: [] };
+}
+
+async function inspectOther(input: Uint8Array | string, bytes: Uint8Array, options: DetectOptions): Promise<InspectionReport> {
   if (isText(bytes)) {
     const text = typeof input === 'string' ? input : utf8.decode(bytes);
     const entries = harEntries(text);

@@ -27,10 +27,10 @@ export function bytesPreview(bytes: Uint8Array): string {
 }
 
 /**
- * A frame read from the wire. Its header fields (names, byte ranges, shown values) are made
- * on first use, from the header bytes: a table of thousands of frames never builds them.
- * They are an own property once made, and always in `toJSON()`; a spread (`{ ...frame }`)
- * copies them only when made, so copy them by name (`fields: frame.fields`).
+ * A frame read from the wire. Its header fields (names, byte ranges, shown values), masking
+ * key and payload hex are made on first use: a table of thousands of frames never builds
+ * them. They are accessors, so a spread (`{ ...frame }`) leaves them out: use `toJSON()`
+ * for a plain object.
  */
 export class WireFrame implements InspectedFrame {
   readonly kind = 'frame' as const;
@@ -45,24 +45,24 @@ export class WireFrame implements InspectedFrame {
   readonly opcode: number;
   readonly opcodeName: string;
   readonly masked: boolean;
-  readonly maskingKey: readonly number[] | null;
   readonly lengthEncoding: 7 | 16 | 64;
   readonly payloadLength: number;
   readonly truncated: boolean;
   readonly headerLength: number;
   preview = '';
-  declare hex?: string;
   declare close?: CloseInfo;
   declare message?: MessageInfo;
   readonly problems: Problem[] = [];
   #fields: readonly HeaderField[] | undefined;
+  /** Hex of the payload: made on first use, of the first `#hexBytes` bytes (-1: none). */
+  #hex: string | undefined;
+  #hexBytes = -1;
 
   constructor(
     readonly direction: Role, readonly offset: number, readonly header: Uint8Array, h: RawHeader,
     readonly payload: Uint8Array, captured: number,
   ) {
     const b0 = h.b0;
-    const keyAt = h.headerLength - 4;
     this.fin = (b0 & 0x80) !== 0;
     this.rsv1 = (b0 & 0x40) !== 0;
     this.rsv2 = (b0 & 0x20) !== 0;
@@ -70,11 +70,32 @@ export class WireFrame implements InspectedFrame {
     this.opcode = h.opcode;
     this.opcodeName = opcodeName(h.opcode);
     this.masked = h.masked;
-    this.maskingKey = h.masked ? [header[keyAt], header[keyAt + 1], header[keyAt + 2], header[keyAt + 3]] : null;
     this.lengthEncoding = h.encoding;
     this.payloadLength = h.length;
     this.truncated = captured < h.length;
     this.headerLength = h.headerLength;
+  }
+
+  get maskingKey(): readonly number[] | null {
+    const k = this.header.length - 4;
+    return this.masked ? [this.header[k], this.header[k + 1], this.header[k + 2], this.header[k + 3]] : null;
+  }
+
+  /** Hex of the payload's first bytes (binary, control and compressed frames). */
+  get hex(): string | undefined {
+    if (this.#hex === undefined && this.#hexBytes >= 0) this.#hex = hexView(this.payload, this.#hexBytes);
+    return this.#hex;
+  }
+
+  set hex(value: string | undefined) {
+    this.#hex = value;
+    this.#hexBytes = -1;
+  }
+
+  /** The payload gets a hex view of its first `bytes` bytes (made when first read). */
+  showHex(bytes: number): void {
+    this.#hex = undefined;
+    this.#hexBytes = bytes;
   }
 
   get fields(): readonly HeaderField[] {
@@ -105,14 +126,14 @@ export class WireFrame implements InspectedFrame {
  */
 export function readFrame(
   ctx: FrameContext, header: Uint8Array, h: RawHeader, payload: Uint8Array, at: number, captured: number, time: number | undefined,
-): InspectedFrame {
+): WireFrame {
   if (h.masked && captured > 0) ctx.codec.mask(payload, maskKey(header, h.headerLength - 4), 0);
   const opcode = h.opcode;
   const frame = new WireFrame(ctx.role, at, header, h, payload, captured);
   if (time !== undefined) frame.time = time;
   checkHeader(ctx, frame, h, at);
   if (isReservedOpcode(opcode) || isControlOpcode(opcode)) {
-    frame.hex = hexView(payload, ctx.hexBytes);
+    frame.showHex(ctx.hexBytes);
     frame.preview = bytesPreview(payload);
   }
   if (opcode === 0x8) readClose(ctx, frame, at + h.headerLength);

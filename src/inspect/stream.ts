@@ -13,9 +13,9 @@
 import type { Codec } from '../codec/types.js';
 import { createCodec } from '../codec/index.js';
 import { readHeader, type RawHeader } from './header.js';
-import { bytesPreview, PREVIEW_CHARS, readFrame, type FrameContext } from './frame.js';
+import { bytesPreview, PREVIEW_CHARS, readFrame, type FrameContext, type WireFrame } from './frame.js';
 import { inflateMessage, nextWindow, streamInflater } from './inflate.js';
-import { decodeText, hexView, payloadViews, printable, viewPreview } from './payload.js';
+import { decodeText, payloadViews, printable, viewPreview } from './payload.js';
 import { problem } from './problems.js';
 import { isControlOpcode, isReservedOpcode, opcodeName } from './registry.js';
 import type {
@@ -290,13 +290,13 @@ export class StreamInspector {
   }
 
   /** Fragmentation (RFC 6455 section 5.4) and text validation across fragments. */
-  private data(frame: InspectedFrame, payloadAt: number): void {
+  private data(frame: WireFrame, payloadAt: number): void {
     const payload = frame.payload;
     if (frame.opcode === 0 && this.open === null) {
       if (!this.lostMessage) frame.problems.push(problem('continuation', frame.offset));
       if (frame.fin) this.lostMessage = false;
       frame.preview = bytesPreview(payload);
-      frame.hex = hexView(payload, this.ctx.hexBytes);
+      frame.showHex(this.ctx.hexBytes);
       return;
     }
     if (frame.opcode !== 0) {
@@ -323,7 +323,7 @@ export class StreamInspector {
         m.utf8 = state;
       }
     }
-    if (m.compressed || m.opcode === 2) frame.hex = hexView(payload, this.ctx.hexBytes);
+    if (m.compressed || m.opcode === 2) frame.showHex(this.ctx.hexBytes);
     const last = frame.fin && !frame.truncated;
     // The last frame of a binary message is previewed by complete(), from the whole message.
     frame.preview = m.compressed ? `[compressed ${payload.length} B]`
@@ -339,17 +339,21 @@ export class StreamInspector {
   }
 
   private complete(frame: InspectedFrame, m: OpenMessage, wire: Uint8Array, data: Uint8Array, inflated: boolean): void {
-    // A summary needs the text only as far as the preview shows it, and no views of text.
-    const textLimit = this.summary ? PREVIEW_CHARS * 4 : this.maxView;
-    const text = m.opcode === 1 ? decodeText(data.length > textLimit ? data.subarray(0, textLimit) : data) : undefined;
-    const views = this.summary && text !== undefined ? {} : payloadViews(data, text, this.summary ? 64 * 1024 : this.maxView);
+    // A single-frame text message keeps the preview of its frame.
+    const previewed = m.frames === 1 && !inflated && m.opcode === 1;
+    // A summary has no message text and no views of text: only the preview's start is decoded.
+    let text: string | undefined;
+    if (m.opcode === 1 && !(this.summary && previewed)) {
+      const limit = this.summary ? PREVIEW_CHARS * 4 : this.maxView;
+      text = decodeText(data.length > limit ? data.subarray(0, limit) : data);
+    }
+    const views = this.summary && m.opcode === 1 ? {} : payloadViews(data, text, this.summary ? 64 * 1024 : this.maxView);
     const info: MessageInfo = {
       opcode: m.opcode, frames: m.frames, wireLength: wire.length, data, compressed: m.compressed, inflated,
-      ...(text === undefined ? {} : { text }), views,
+      ...(text === undefined || this.summary ? {} : { text }), views,
     };
     frame.message = info;
-    // A single-frame text message keeps the preview of its frame.
-    if (m.frames === 1 && !inflated && m.opcode === 1) return;
+    if (previewed) return;
     const shown = m.opcode === 1 ? viewPreview(views, PREVIEW_CHARS) ?? printable(text ?? '', PREVIEW_CHARS)
       : viewPreview(views, PREVIEW_CHARS) ?? bytesPreview(data);
     frame.preview = (m.frames > 1 ? `[${m.frames} frames] ` : '') + (inflated ? '[inflated] ' : '') + shown;

@@ -29,32 +29,66 @@ function flags(f: InspectedFrame): string {
   return `${f.rsv1 ? '1' : '.'}${f.rsv2 ? '2' : '.'}${f.rsv3 ? '3' : '.'}`;
 }
 
-export function formatTable(report: InspectionReport, options: TableOptions = {}): string {
-  const width = options.previewWidth ?? 40;
-  const multi = report.connections.length > 1;
-  const start = report.startTime ?? report.frames.find((f) => f.time !== undefined)?.time;
-  const lines: string[] = [];
-  const head = [pad('No.', 6, true), pad('Time', 11, true), ...(multi ? [pad('Conn', 4, true)] : []), 'Dir', 'FIN', 'RSV',
-    pad('Opcode', 12), 'Mask', pad('Length', 8, true), pad('Preview', width), 'Problems'];
-  lines.push(head.join(' '));
-  for (const f of report.frames) {
-    const time = f.time === undefined || start === undefined ? '-' : (f.time - start).toFixed(6);
-    const kind = f.kind === 'message' ? 'msg ' : '';
-    const row = [
-      pad(String(f.index), 6, true), pad(time, 11, true), ...(multi ? [pad(String(f.connection), 4, true)] : []),
-      directionLabel(f), f.kind === 'message' ? ' - ' : f.fin ? ' 1 ' : ' 0 ', f.kind === 'message' ? ' - ' : flags(f),
-      pad(clip(kind + f.opcodeName, 12), 12), f.kind === 'message' ? '  - ' : f.masked ? ' yes' : ' no ',
-      pad(String(f.payloadLength) + (f.truncated ? '+' : ''), 8, true), pad(clip(f.preview, width), width),
-      f.problems.map((p) => p.code.replace(/^WS_ERR_/, '')).join(','),
-    ];
-    lines.push(row.join(' ').trimEnd());
-    if (options.hex && f.kind === 'frame') {
-      lines.push(`        header ${hexView(f.header, 14)} @${f.offset}: ${f.fields.map((x) => `${x.name}=${x.value}`).join(', ')}`);
-      if (f.hex !== undefined && f.hex !== '') lines.push(`        payload ${clip(f.hex, 100)}`);
-    }
-    for (const p of f.problems) lines.push(`        ! ${p.message} [${p.rule}]`);
+/** What every row of a table depends on, known before the first frame. */
+export interface TableLayout {
+  readonly width: number;
+  /** More than one connection: a connection column. */
+  readonly multi: boolean;
+  /** Times are shown relative to this. */
+  readonly start?: number;
+  readonly hex: boolean;
+}
+
+export function tableLayout(connections: number, start: number | undefined, options: TableOptions = {}): TableLayout {
+  const layout = { width: options.previewWidth ?? 40, multi: connections > 1, hex: options.hex === true };
+  return start === undefined ? layout : { ...layout, start };
+}
+
+/** The column titles. */
+export function tableHead(layout: TableLayout): string {
+  return [pad('No.', 6, true), pad('Time', 11, true), ...(layout.multi ? [pad('Conn', 4, true)] : []), 'Dir', 'FIN', 'RSV',
+    pad('Opcode', 12), 'Mask', pad('Length', 8, true), pad('Preview', layout.width), 'Problems'].join(' ');
+}
+
+/** The number column of a row. */
+export function rowNumber(index: number): string {
+  return pad(String(index), 6, true);
+}
+
+/**
+ * A frame's row after its number (put `rowNumber` before it), then its header and payload
+ * bytes (with `hex`) and its problems, a line each.
+ */
+export function frameRows(f: InspectedFrame, layout: TableLayout): string {
+  const width = layout.width;
+  const message = f.kind === 'message';
+  const time = f.time === undefined || layout.start === undefined ? '-' : (f.time - layout.start).toFixed(6);
+  // Parts joined once: the row is one flat string, not a rope of its pieces (rows are kept
+  // until the table is sorted).
+  const parts = ['', pad(time, 11, true)];
+  if (layout.multi) parts.push(pad(String(f.connection), 4, true));
+  parts.push(directionLabel(f), message ? ' - ' : f.fin ? ' 1 ' : ' 0 ', message ? ' - ' : flags(f),
+    pad(clip((message ? 'msg ' : '') + f.opcodeName, 12), 12), message ? '  - ' : f.masked ? ' yes' : ' no ',
+    pad(String(f.payloadLength) + (f.truncated ? '+' : ''), 8, true));
+  const preview = clip(f.preview, width);
+  if (f.problems.length === 0) {
+    const shown = preview.trimEnd();
+    if (shown !== '') parts.push(shown);
+  } else {
+    parts.push(pad(preview, width), f.problems.map((p) => p.code.replace(/^WS_ERR_/, '')).join(','));
   }
-  lines.push('');
+  let row = parts.join(' ');
+  if (layout.hex && f.kind === 'frame') {
+    row += `\n        header ${hexView(f.header, 14)} @${f.offset}: ${f.fields.map((x) => `${x.name}=${x.value}`).join(', ')}`;
+    if (f.hex !== undefined && f.hex !== '') row += `\n        payload ${clip(f.hex, 100)}`;
+  }
+  for (const p of f.problems) row += `\n        ! ${p.message} [${p.rule}]`;
+  return row;
+}
+
+/** Connections, problems outside frames, notes and the count, after the rows. */
+export function tableFoot(report: InspectionReport, frames: number, problems: number): string {
+  const lines: string[] = [''];
   for (const c of report.connections) {
     const bits = [`connection ${c.id}: ${c.client} → ${c.server}`, c.how];
     if (c.request) bits.push(c.request);
@@ -71,8 +105,16 @@ export function formatTable(report: InspectionReport, options: TableOptions = {}
     lines.push(`! ${where}${p.message} [${p.rule}]`);
   }
   for (const n of report.notes) lines.push(`note: ${n}`);
-  const count = problemCount(report);
-  lines.push(`${report.frames.length} ${report.format === 'har' ? 'messages' : 'frames'}, ${count} problem${count === 1 ? '' : 's'} (${report.format})`);
+  lines.push(`${frames} ${report.format === 'har' ? 'messages' : 'frames'}, ${problems} problem${problems === 1 ? '' : 's'} (${report.format})`);
+  return lines.join('\n');
+}
+
+export function formatTable(report: InspectionReport, options: TableOptions = {}): string {
+  const start = report.startTime ?? report.frames.find((f) => f.time !== undefined)?.time;
+  const layout = tableLayout(report.connections.length, start, options);
+  const lines = [tableHead(layout)];
+  for (const f of report.frames) lines.push(rowNumber(f.index) + frameRows(f, layout));
+  lines.push(tableFoot(report, report.frames.length, problemCount(report)));
   return lines.join('\n');
 }
 

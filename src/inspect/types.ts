@@ -59,7 +59,7 @@ export interface MessageInfo {
   readonly compressed: boolean;
   /** True when `data` is the inflated message. */
   readonly inflated: boolean;
-  /** The text of a text message (with detail 'summary': only its start). */
+  /** The text of a text message (up to maxViewBytes; absent with detail 'summary'). */
   readonly text?: string;
   readonly views: PayloadViews;
 }
@@ -138,8 +138,8 @@ export interface InspectOptions {
   maxViewBytes?: number;
   /**
    * 'full' (default): message text and every decoded view. 'summary': what a table row
-   * needs (previews; views of binary messages only, for their preview; no message text
-   * beyond it), for large captures on the command line.
+   * needs (previews; views of binary messages only, for their preview; no message text),
+   * for large captures on the command line and the page's worker.
    */
   detail?: 'full' | 'summary';
   /** Largest inflated message (default 64 MiB); larger ones are reported, not inflated. */

@@ -92,6 +92,20 @@ export class ConnectionInspector {
     return pending;
   }
 
+  /**
+   * Hands over the frames made so far and forgets them (here and in each direction's
+   * list), for callers that consume frames as they come. Call it after `flush`: until
+   * then a compressed message's last frame is not complete.
+   */
+  drain(): InspectedFrame[] {
+    const out = this.frames.splice(0);
+    if (this.inspectors !== undefined) {
+      this.inspectors.client.frames.length = 0;
+      this.inspectors.server.frames.length = 0;
+    }
+    return out;
+  }
+
   /** Inflates what `write` left compressed (both directions, each in order). */
   async flush(): Promise<void> {
     if (this.inspectors === undefined) return;

@@ -8,7 +8,24 @@ import { readHeader } from '../header.js';
 import { isReservedOpcode } from '../registry.js';
 import type { ConnectionReport, InspectedFrame, InspectionReport, Role } from '../types.js';
 
-export type CaptureOptions = Omit<ConnectionOptions, 'handshake'>;
+export type CaptureOptions = Omit<ConnectionOptions, 'handshake'> & {
+  /**
+   * Receives the frames in batches as they are read, instead of the report: the report's
+   * `frames` is then empty, and no frame outlives its handling (a large capture in bounded
+   * memory). Frames arrive unnumbered, a connection at a time, each connection's in stream
+   * order; `frameOrder` gives the order (and so the numbers) the report would have.
+   * `context` is the same for every call.
+   */
+  onFrames?: (frames: readonly InspectedFrame[], context: FrameContextInfo) => void;
+};
+
+/** What a frame sink needs to lay out rows before it has seen every frame. */
+export interface FrameContextInfo {
+  /** Connections in the input (TCP connections in a capture, WebSocket or not). */
+  readonly connections: number;
+  /** Time of the first packet of a capture, else of the first frame with a time. */
+  readonly startTime?: number;
+}
 
 /** The first contiguous bytes of a direction (up to `max`). */
 function prefix(dir: TcpDirection, max = 64 * 1024): Uint8Array {
@@ -62,9 +79,17 @@ function orient(c: TcpConnection): { client: 0 | 1; handshake: boolean; websocke
   return { client, handshake: false, websocket: plausible && any, rsv1 };
 }
 
-async function inspectConnection(c: TcpConnection, options: CaptureOptions): Promise<{
-  frames: InspectedFrame[]; report: ConnectionReport; problems: InspectionReport['problems'];
+/** With a frame sink: frames are handed over in batches of about this many. */
+const BATCH = 256;
+
+async function inspectConnection(c: TcpConnection, options: ConnectionOptions, sink?: (frames: readonly InspectedFrame[]) => void): Promise<{
+  frames: InspectedFrame[]; report: ConnectionReport; problems: InspectionReport['problems']; rsv1: boolean;
 }> {
+  let rsv1 = false;
+  const hand = (frames: readonly InspectedFrame[]): void => {
+    for (const f of frames) if (f.rsv1) rsv1 = true;
+    sink?.(frames);
+  };
   const o = orient(c);
   const roles: Role[] = o.client === 0 ? ['client', 'server'] : ['server', 'client'];
   const inspector = new ConnectionInspector(c.id, {
@@ -83,12 +108,15 @@ async function inspectConnection(c: TcpConnection, options: CaptureOptions): Pro
       const role = roles[fromA ? 0 : 1];
       const pending = p.data !== undefined ? inspector.write(role, p.data, p.time, p.packet) : inspector.writeGap(role, p.missing ?? 0, p.time);
       if (pending) await inspector.flush();
+      if (sink !== undefined && inspector.frames.length >= BATCH) hand(inspector.drain());
     }
   } else {
     inspector.state = 'not-websocket';
     inspector.how = o.handshake ? 'HTTP without a WebSocket upgrade' : 'not WebSocket (no handshake, no frames)';
   }
   const { report, problems } = await inspector.finish();
+  if (sink !== undefined) hand(inspector.drain());
+  else hand(inspector.frames);
   const cd = c.directions[o.client];
   const sd = c.directions[1 - o.client];
   return {
@@ -99,7 +127,18 @@ async function inspectConnection(c: TcpConnection, options: CaptureOptions): Pro
       retransmitted: cd.retransmitted + sd.retransmitted, gaps: cd.gaps + sd.gaps,
     },
     problems: problems.map((p) => ({ ...p, connection: c.id })),
+    rsv1,
   };
+}
+
+/**
+ * The order frames are shown in: by time, then packet (stream order within a packet), then
+ * as given. `time[i]` and `packet[i]` are frame i's (0 when it has none).
+ */
+export function frameOrder(time: ArrayLike<number>, packet: ArrayLike<number>): number[] {
+  const order = Array.from({ length: time.length }, (_, i) => i);
+  order.sort((x, y) => time[x] - time[y] || packet[x] - packet[y] || x - y);
+  return order;
 }
 
 /** Sorts frames by time, then packet (stream order within a packet), numbers them from 1. */
@@ -107,20 +146,20 @@ export function numberFrames(frames: InspectedFrame[]): InspectedFrame[] {
   const n = frames.length;
   const time = new Float64Array(n);
   const packet = new Float64Array(n);
-  const order = new Array<number>(n);
   for (let i = 0; i < n; i++) {
     time[i] = frames[i].time ?? 0;
     packet[i] = frames[i].packet ?? 0;
-    order[i] = i;
   }
-  order.sort((x, y) => time[x] - time[y] || packet[x] - packet[y] || x - y);
-  const sorted = order.map((i) => frames[i]);
+  const sorted = frameOrder(time, packet).map((i) => frames[i]);
   for (let i = 0; i < n; i++) { frames[i] = sorted[i]; frames[i].index = i + 1; }
   return frames;
 }
 
 /** Every WebSocket connection in a pcap or pcapng file, decoded. */
 export async function inspectCapture(bytes: Uint8Array, options: CaptureOptions = {}): Promise<InspectionReport> {
+  const { onFrames, ...rest } = options;
+  // Views of a plain Uint8Array are cheaper to make than a Buffer's (no Buffer constructor).
+  if (Object.getPrototypeOf(bytes) !== Uint8Array.prototype) bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const tcp = new Reassembler(bytes);
   const file = scanCapture(bytes, (number, time, linkType, start, end) => tcp.add(number, time, linkType, start, end));
   const notes = [...file.notes];
@@ -128,14 +167,17 @@ export async function inspectCapture(bytes: Uint8Array, options: CaptureOptions 
   const frames: InspectedFrame[] = [];
   const connections: ConnectionReport[] = [];
   const problems: InspectionReport['problems'] = [];
+  const context: FrameContextInfo = file.firstTime === undefined ? { connections: tcp.count } : { connections: tcp.count, startTime: file.firstTime };
+  const sink = onFrames === undefined ? undefined : (batch: readonly InspectedFrame[]): void => onFrames(batch, context);
   for (const c of tcp.finish()) {
-    const r = await inspectConnection(c, options);
+    const r = await inspectConnection(c, rest, sink);
+    for (const d of c.directions) d.pieces = []; // the frames hold what they need
     for (const f of r.frames) frames.push(f);
     connections.push(r.report);
     for (const p of r.problems) problems.push(p);
     if (r.report.websocket && r.report.how !== 'handshake') {
       notes.push(`connection ${c.id}: ${r.report.how}; roles guessed from the masking bit` +
-        (r.frames.some((f) => f.rsv1) ? '; RSV1 seen, so permessage-deflate assumed (context takeover windows before the capture are unknown)' : ''));
+        (r.rsv1 ? '; RSV1 seen, so permessage-deflate assumed (context takeover windows before the capture are unknown)' : ''));
     }
   }
   const report: InspectionReport = { format: file.format, frames: numberFrames(frames), connections, problems, notes };

@@ -121,13 +121,21 @@ export class Reassembler {
     }
   }
 
-  /** Every connection, both directions reassembled. */
-  finish(): TcpConnection[] {
+  /** Connections seen so far. */
+  get count(): number {
+    return this.all.length;
+  }
+
+  /**
+   * Every connection, in order of first packet, both directions reassembled as it is
+   * reached: a caller that drops each one's pieces after use never holds them all.
+   */
+  *finish(): Generator<TcpConnection> {
     for (const b of this.all) {
       for (const side of [0, 1] as const) assemble(this.bytes, b.raw[side], b.connection.directions[side]);
       b.raw = [raw(), raw()];
+      yield b.connection;
     }
-    return this.all.map((b) => b.connection);
   }
 
   private find(src: number | string, dst: number | string): Building | undefined {
