@@ -16,6 +16,8 @@ export const INSPECT_USAGE = `usage: wsframe inspect FILE|- [--format table|json
 
 export interface CliIo {
   stdout: (text: string) => void;
+  /** UTF-8 output already encoded, followed by a line end (default: decoded and given to `stdout`). */
+  stdoutBytes?: (bytes: Uint8Array) => void;
   stderr: (text: string) => void;
   readStdin: () => Promise<Uint8Array>;
 }
@@ -40,6 +42,7 @@ function watchPipe(): void {
 
 export const processIo: CliIo = {
   stdout: (t) => { watchPipe(); process.stdout.write(`${t}\n`); },
+  stdoutBytes: (b) => { watchPipe(); process.stdout.write(b); process.stdout.write('\n'); },
   stderr: (t) => { process.stderr.write(`${t}\n`); },
   readStdin: () => readAll(process.stdin),
 };
@@ -84,9 +87,10 @@ export async function runInspect(args: readonly string[], io: CliIo = processIo)
     for (const chunk of formatJson(report)) io.stdout(chunk);
     return problemCount(report) > 0 ? 1 : 0;
   }
-  // The table: each connection's frames become rows as they are read (a large capture's
-  // frames are never all held), then the rows are put in frame order and numbered.
-  const rows: string[] = [];
+  // The table: each frame's row is made as the frame is read and kept as UTF-8 bytes (a
+  // large capture's frames and row strings are never all held); then the rows are put in
+  // frame order, numbered, and written as one buffer.
+  const rows = new RowBytes();
   const time: number[] = [];
   const packet: number[] = [];
   let problems = 0;
@@ -96,8 +100,7 @@ export async function runInspect(args: readonly string[], io: CliIo = processIo)
     onFrames: (frames, context) => {
       layout ??= tableLayout(context.connections, context.startTime, { hex });
       for (const f of frames) {
-        const row = frameRows(f, layout);
-        rows.push(row);
+        rows.add(frameRows(f, layout));
         time.push(f.time ?? 0);
         packet.push(f.packet ?? 0);
         problems += f.problems.length;
@@ -105,11 +108,46 @@ export async function runInspect(args: readonly string[], io: CliIo = processIo)
     },
   });
   layout ??= tableLayout(report.connections.length, report.startTime, { hex });
-  const out = [tableHead(layout)];
-  const order = frameOrder(time, packet);
-  for (let i = 0; i < order.length; i++) out.push(rowNumber(i + 1) + rows[order[i]]);
   problems += report.problems.length;
-  out.push(tableFoot(report, rows.length, problems));
-  io.stdout(out.join('\n'));
+  const out = rows.table(tableHead(layout), frameOrder(time, packet), tableFoot(report, rows.count, problems));
+  if (io.stdoutBytes !== undefined) io.stdoutBytes(out);
+  else io.stdout(new TextDecoder().decode(out));
   return problems > 0 ? 1 : 0;
+}
+
+/** Rows as UTF-8 in one growing buffer, each found by its start. */
+class RowBytes {
+  private buf = Buffer.allocUnsafe(1 << 20);
+  private used = 0;
+  private readonly starts: number[] = [];
+
+  get count(): number {
+    return this.starts.length;
+  }
+
+  add(row: string): void {
+    if (this.used + 3 * row.length > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.used + 3 * row.length));
+      this.buf.copy(bigger, 0, 0, this.used);
+      this.buf = bigger;
+    }
+    this.starts.push(this.used);
+    this.used += this.buf.write(row, this.used);
+  }
+
+  /** `head`, the rows in `order` numbered from 1, and `foot`, a line each. */
+  table(head: string, order: readonly number[], foot: string): Uint8Array {
+    const n = this.starts.length;
+    const out = Buffer.allocUnsafe(3 * (head.length + foot.length) + this.used + n * 16 + 2);
+    let at = out.write(head, 0);
+    for (let i = 0; i < n; i++) {
+      const k = order[i];
+      out[at++] = 0x0a;
+      at += out.write(rowNumber(i + 1), at, 'latin1');
+      at += this.buf.copy(out, at, this.starts[k], k + 1 < n ? this.starts[k + 1] : this.used);
+    }
+    out[at++] = 0x0a;
+    at += out.write(foot, at);
+    return out.subarray(0, at);
+  }
 }

@@ -63,21 +63,16 @@ export function frameRows(f: InspectedFrame, layout: TableLayout): string {
   const width = layout.width;
   const message = f.kind === 'message';
   const time = f.time === undefined || layout.start === undefined ? '-' : (f.time - layout.start).toFixed(6);
-  // Parts joined once: the row is one flat string, not a rope of its pieces (rows are kept
-  // until the table is sorted).
-  const parts = ['', pad(time, 11, true)];
-  if (layout.multi) parts.push(pad(String(f.connection), 4, true));
-  parts.push(directionLabel(f), message ? ' - ' : f.fin ? ' 1 ' : ' 0 ', message ? ' - ' : flags(f),
-    pad(clip((message ? 'msg ' : '') + f.opcodeName, 12), 12), message ? '  - ' : f.masked ? ' yes' : ' no ',
-    pad(String(f.payloadLength) + (f.truncated ? '+' : ''), 8, true));
   const preview = clip(f.preview, width);
+  let row = ` ${pad(time, 11, true)} ${layout.multi ? `${pad(String(f.connection), 4, true)} ` : ''}${directionLabel(f)} ` +
+    `${message ? ' - ' : f.fin ? ' 1 ' : ' 0 '} ${message ? ' - ' : flags(f)} ${pad(clip((message ? 'msg ' : '') + f.opcodeName, 12), 12)} ` +
+    `${message ? '  - ' : f.masked ? ' yes' : ' no '} ${pad(String(f.payloadLength) + (f.truncated ? '+' : ''), 8, true)}`;
   if (f.problems.length === 0) {
     const shown = preview.trimEnd();
-    if (shown !== '') parts.push(shown);
+    if (shown !== '') row += ` ${shown}`;
   } else {
-    parts.push(pad(preview, width), f.problems.map((p) => p.code.replace(/^WS_ERR_/, '')).join(','));
+    row += ` ${pad(preview, width)} ${f.problems.map((p) => p.code.replace(/^WS_ERR_/, '')).join(',')}`;
   }
-  let row = parts.join(' ');
   if (layout.hex && f.kind === 'frame') {
     row += `\n        header ${hexView(f.header, 14)} @${f.offset}: ${f.fields.map((x) => `${x.name}=${x.value}`).join(', ')}`;
     if (f.hex !== undefined && f.hex !== '') row += `\n        payload ${clip(f.hex, 100)}`;
