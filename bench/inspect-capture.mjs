@@ -5,7 +5,7 @@
 //     until the table holds every frame and the page says it is done (at most 2× the CLI), with a
 //     main-thread probe (setInterval 16 ms and requestAnimationFrame) recording the gaps between ticks.
 // The capture is written to a temporary directory and deleted afterwards (never commit it).
-//   node bench/inspect-capture.mjs [--size MB] [--connections N] [--no-tshark] [--no-page] [--keep]
+//   node bench/inspect-capture.mjs [--size MB] [--connections N] [--runs N] [--no-tshark] [--no-page] [--keep]
 // Needs `npm run build` first (dist/ and web/dist/). Writes bench/results/inspect.md and prints it.
 import { chromium } from 'playwright-core';
 import { execFileSync, spawn } from 'node:child_process';
@@ -23,8 +23,9 @@ const connections = option('--connections', 64);
 const runTshark = !args.includes('--no-tshark');
 const runPage = !args.includes('--no-page');
 const keep = args.includes('--keep');
-if (args.includes('--help') || args.includes('-h') || !(sizeMb > 0) || !(connections >= 1 && connections <= 60000)) {
-  console.error('usage: node bench/inspect-capture.mjs [--size MB] [--connections N] [--no-tshark] [--no-page] [--keep]');
+const runs = option('--runs', 5);
+if (args.includes('--help') || args.includes('-h') || !(sizeMb > 0) || !(runs >= 1) || !(connections >= 1 && connections <= 60000)) {
+  console.error('usage: node bench/inspect-capture.mjs [--size MB] [--connections N] [--runs N] [--no-tshark] [--no-page] [--keep]');
   process.exit(args.includes('--help') || args.includes('-h') ? 0 : 2);
 }
 for (const f of ['dist/cli.js', 'web/dist/index.html']) {
@@ -133,23 +134,35 @@ try {
   const gen = generate(capture, sizeMb * 1e6, connections);
   process.stderr.write(`${(gen.bytes / 1e6).toFixed(1)} MB, ${gen.frames} frames\n`);
 
-  process.stderr.write('bench: wsframe inspect (table)… ');
-  const cli = await timed(process.execPath, [join(root, 'dist', 'cli.js'), 'inspect', capture]);
-  process.stderr.write(`${cli.seconds.toFixed(2)} s (exit ${cli.code})\n`);
-
-  let tshark = { note: 'not installed: skipped' };
   let tsharkVersion;
   try { tsharkVersion = execFileSync('tshark', ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().split('\n')[0]; } catch { /* absent */ }
-  if (tsharkVersion && !runTshark) tshark = { note: 'skipped (--no-tshark)' };
-  else if (tsharkVersion) {
+  const withTshark = tsharkVersion !== undefined && runTshark;
+  let seen;
+  if (withTshark) {
     // Sanity: tshark does see WebSocket in this capture (its first 3000 packets).
-    const seen = execFileSync('tshark', ['-r', capture, '-c', '3000', '-Y', 'websocket'], { maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] })
+    seen = execFileSync('tshark', ['-r', capture, '-c', '3000', '-Y', 'websocket'], { maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] })
       .toString().split('\n').filter(Boolean).length;
-    process.stderr.write(`bench: tshark -Y websocket (${seen} WebSocket packets in the first 3000)… `);
-    const r = await timed('tshark', ['-r', capture, '-Y', 'websocket']);
-    tshark = { ...r, seen };
-    process.stderr.write(`${r.seconds.toFixed(1)} s (exit ${r.code})\n`);
   }
+  // The CLI and tshark take turns, `runs` times each: the ratio is of medians taken under
+  // the same conditions (this machine's speed drifts by tens of percent over minutes).
+  const cliRuns = [];
+  const tsharkRuns = [];
+  for (let r = 0; r < runs; r++) {
+    process.stderr.write(`bench: run ${r + 1}/${runs}: wsframe inspect (table)… `);
+    const c = await timed(process.execPath, [join(root, 'dist', 'cli.js'), 'inspect', capture]);
+    cliRuns.push(c);
+    process.stderr.write(`${c.seconds.toFixed(2)} s (exit ${c.code})`);
+    if (withTshark) {
+      const t = await timed('tshark', ['-r', capture, '-Y', 'websocket']);
+      tsharkRuns.push(t);
+      process.stderr.write(`; tshark -Y websocket ${t.seconds.toFixed(2)} s (exit ${t.code})`);
+    }
+    process.stderr.write('\n');
+  }
+  const median = (rs) => ({ seconds: pct(rs.map((x) => x.seconds), 0.5), code: rs.find((x) => x.code !== 0)?.code ?? 0, all: rs.map((x) => x.seconds) });
+  const cli = median(cliRuns);
+  const tshark = withTshark ? { ...median(tsharkRuns), seen }
+    : { note: tsharkVersion === undefined ? 'not installed: skipped' : 'skipped (--no-tshark)' };
 
   let page;
   let chromiumVersion = 'not run';
@@ -215,14 +228,16 @@ try {
     `Capture: ${(gen.bytes / 1e6).toFixed(1)} MB pcap (generated, deleted after the run), ${connections} WebSocket connections to one server, each with its handshake, `
       + `interleaved; ${gen.frames} frames (text JSON and binary, 100-5099 bytes, client frames masked, one close each way per connection).`,
     '',
+    `Wall times are medians of ${runs} runs, the CLI and tshark taking turns (each run's time in brackets).`,
+    '',
     '| what | wall time | ratio | target |',
     '|---|---:|---:|---|',
-    `| \`node dist/cli.js inspect big.pcap > /dev/null\` (table) | ${cli.seconds.toFixed(2)} s${cli.code === 0 ? '' : ` (exit ${cli.code})`} | 1 | |`,
+    `| \`node dist/cli.js inspect big.pcap > /dev/null\` (table) | ${cli.seconds.toFixed(2)} s${cli.code === 0 ? '' : ` (exit ${cli.code})`} [${cli.all.map((x) => x.toFixed(2)).join(', ')}] | 1 | |`,
   ];
   if (tshark.seconds !== undefined) {
     const ratio = tshark.seconds / cli.seconds;
     const said = ratio >= 1 ? `CLI ${ratio.toFixed(1)}× faster` : `tshark ${(1 / ratio).toFixed(1)}× faster`;
-    lines.push(`| \`tshark -r big.pcap -Y websocket > /dev/null\` | ${tshark.seconds.toFixed(2)} s${tshark.code === 0 ? '' : ` (exit ${tshark.code})`} | ${said} | CLI ≥ 3× faster: ${ratio >= 3 ? 'met' : 'missed'} |`);
+    lines.push(`| \`tshark -r big.pcap -Y websocket > /dev/null\` | ${tshark.seconds.toFixed(2)} s${tshark.code === 0 ? '' : ` (exit ${tshark.code})`} [${tshark.all.map((x) => x.toFixed(2)).join(', ')}] | ${said} | CLI ≥ 3× faster: ${ratio >= 3 ? 'met' : 'missed'} |`);
   } else {
     lines.push(`| \`tshark -r big.pcap -Y websocket > /dev/null\` | ${tshark.note} | | |`);
   }
