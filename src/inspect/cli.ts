@@ -1,18 +1,28 @@
 // `wsframe inspect FILE|-`: the inspector on the command line (Node only: files, stdin,
 // node:zlib). Exit codes: 0 no problem found, 1 problems found, 2 usage error.
-import { readFileSync } from 'node:fs';
-import { detectAndInspect } from './detect.js';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { detectAndInspect, type DetectOptions } from './detect.js';
 import { zlibInflater } from './inflate-node.js';
 import { formatJson, frameRows, problemCount, rowNumber, tableFoot, tableHead, tableLayout, type TableLayout } from './table.js';
-import { frameOrder } from './capture/session.js';
-import type { Role } from './types.js';
+import { frameOrder, mergeCaptureReports, type FrameContextInfo } from './capture/session.js';
+import { captureFormat } from './capture/pcap.js';
+import type { InspectionReport, Role } from './types.js';
 
-export const INSPECT_USAGE = `usage: wsframe inspect FILE|- [--format table|json] [--hex] [--role client|server]
+/** Captures from this size on are decoded on several threads by default (a worker takes some 40 ms to start). */
+const PARALLEL_MIN_BYTES = 8 * 1024 * 1024;
+/** Threads by default: one per core, at most this many. */
+const MAX_THREADS = 4;
+
+export const INSPECT_USAGE = `usage: wsframe inspect FILE|- [--format table|json] [--hex] [--role client|server] [--threads N]
   FILE   pcap, pcapng, HAR, hex dump (xxd, hexdump -C, Wireshark), bare hex, base64 or raw frame bytes
   -      read standard input
   --format table|json   output (default table)
   --hex                 show each frame's header bytes and fields
-  --role client|server  who sent raw input (default: guessed from the MASK bit)`;
+  --role client|server  who sent raw input (default: guessed from the MASK bit)
+  --threads N           threads decoding a pcap/pcapng table, by connection (default: one per
+                        core, up to ${MAX_THREADS}, for captures of 8 MiB or more; 1 for smaller ones)`;
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -53,11 +63,18 @@ export async function runInspect(args: readonly string[], io: CliIo = processIo)
   let hex = false;
   let role: Role | undefined;
   let file: string | undefined;
+  let threads: number | undefined;
   const usage = (message: string): number => { io.stderr(`wsframe inspect: ${message}\n${INSPECT_USAGE}`); return 2; };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--help' || a === '-h') { io.stdout(INSPECT_USAGE); return 0; }
     if (a === '--hex') { hex = true; continue; }
+    if (a === '--threads') {
+      const v = Number(args[++i]);
+      if (!Number.isInteger(v) || v < 1 || v > 64) return usage(`--threads must be a whole number from 1 to 64 (got '${args[i] ?? ''}')`);
+      threads = v;
+      continue;
+    }
     if (a === '--format' || a === '--role') {
       const v = args[++i];
       if (v === undefined) return usage(`${a} needs a value`);
@@ -75,9 +92,12 @@ export async function runInspect(args: readonly string[], io: CliIo = processIo)
     file = a;
   }
   if (file === undefined) return usage('no input given');
+  // A file that may be decoded on several threads is read into shared memory: the workers
+  // see the same bytes, not copies.
+  const mayShare = format === 'table' && threads !== 1 && (threads !== undefined || availableParallelism() > 1);
   let bytes: Uint8Array;
   try {
-    bytes = file === '-' ? await io.readStdin() : readFileSync(file);
+    bytes = file === '-' ? await io.readStdin() : readWhole(file, mayShare ? (threads !== undefined ? 0 : PARALLEL_MIN_BYTES) : Infinity);
   } catch (error) {
     return usage(`cannot read '${file}': ${(error as Error).message}`);
   }
@@ -88,66 +108,158 @@ export async function runInspect(args: readonly string[], io: CliIo = processIo)
     return problemCount(report) > 0 ? 1 : 0;
   }
   // The table: each frame's row is made as the frame is read and kept as UTF-8 bytes (a
-  // large capture's frames and row strings are never all held); then the rows are put in
-  // frame order, numbered, and written as one buffer.
-  const rows = new RowBytes();
-  const time: number[] = [];
-  const packet: number[] = [];
-  let problems = 0;
-  let layout: TableLayout | undefined;
-  const report = await detectAndInspect(bytes, {
-    ...options, detail: 'summary',
-    onFrames: (frames, context) => {
-      layout ??= tableLayout(context.connections, context.startTime, { hex });
-      for (const f of frames) {
-        rows.add(frameRows(f, layout));
-        time.push(f.time ?? 0);
-        packet.push(f.packet ?? 0);
-        problems += f.problems.length;
-      }
-    },
-  });
-  layout ??= tableLayout(report.connections.length, report.startTime, { hex });
-  problems += report.problems.length;
-  const out = rows.table(tableHead(layout), frameOrder(time, packet), tableFoot(report, rows.count, problems));
+  // large capture's frames and row strings are never all held); a large capture is split
+  // by connection between threads. Then the rows are put in frame order, numbered, and
+  // written as one buffer.
+  const count = captureFormat(bytes) === undefined ? 1
+    : threads ?? (bytes.length >= PARALLEL_MIN_BYTES ? Math.min(MAX_THREADS, availableParallelism()) : 1);
+  const job: TableJob = { hex, ...(role ? { role } : {}) };
+  let parts: TablePart[];
+  if (count === 1) {
+    parts = [await tablePart(bytes, job)];
+  } else {
+    const shared = bytes.buffer instanceof SharedArrayBuffer ? bytes : copyToShared(bytes);
+    const workers = Array.from({ length: count - 1 }, (_, k) => runShardWorker({ ...job, bytes: shared, shard: { index: k + 1, count } }));
+    parts = [await tablePart(shared, { ...job, shard: { index: 0, count } }), ...await Promise.all(workers)];
+  }
+  const report = parts.length === 1 ? parts[0].report : mergeCaptureReports(parts.map((p) => p.report));
+  const context = parts.find((p) => p.context !== undefined)?.context;
+  const layout = context === undefined ? tableLayout(report.connections.length, report.startTime, { hex })
+    : tableLayout(context.connections, context.startTime, { hex });
+  let problems = report.problems.length;
+  for (const p of parts) problems += p.problems;
+  const out = tableBytes(tableHead(layout), parts, tableFoot(report, parts.reduce((n, p) => n + p.starts.length, 0), problems));
   if (io.stdoutBytes !== undefined) io.stdoutBytes(out);
   else io.stdout(new TextDecoder().decode(out));
   return problems > 0 ? 1 : 0;
 }
 
-/** Rows as UTF-8 in one growing buffer, each found by its start. */
-class RowBytes {
-  private buf = Buffer.allocUnsafe(1 << 20);
-  private used = 0;
-  private readonly starts: number[] = [];
-
-  get count(): number {
-    return this.starts.length;
-  }
-
-  add(row: string): void {
-    if (this.used + 3 * row.length > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.used + 3 * row.length));
-      this.buf.copy(bigger, 0, 0, this.used);
-      this.buf = bigger;
+/** The whole file; in shared memory when it is at least `shareFrom` bytes long. */
+function readWhole(file: string, shareFrom: number): Uint8Array {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const out = size >= shareFrom ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size);
+    let at = 0;
+    while (at < size) {
+      const n = readSync(fd, out, at, Math.min(size - at, 16 << 20), at);
+      if (n <= 0) break;
+      at += n;
     }
-    this.starts.push(this.used);
-    this.used += this.buf.write(row, this.used);
+    return at === size ? out : out.subarray(0, at);
+  } finally {
+    closeSync(fd);
   }
+}
 
-  /** `head`, the rows in `order` numbered from 1, and `foot`, a line each. */
-  table(head: string, order: readonly number[], foot: string): Uint8Array {
-    const n = this.starts.length;
-    const out = Buffer.allocUnsafe(3 * (head.length + foot.length) + this.used + n * 16 + 2);
-    let at = out.write(head, 0);
-    for (let i = 0; i < n; i++) {
-      const k = order[i];
-      out[at++] = 0x0a;
-      at += out.write(rowNumber(i + 1), at, 'latin1');
-      at += this.buf.copy(out, at, this.starts[k], k + 1 < n ? this.starts[k + 1] : this.used);
+function copyToShared(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(new SharedArrayBuffer(bytes.length));
+  out.set(bytes);
+  return out;
+}
+
+interface TableJob {
+  hex: boolean;
+  role?: Role;
+  shard?: { index: number; count: number };
+}
+
+/** One thread's share of a table: its rows (UTF-8, one after another) and what orders them. */
+interface TablePart {
+  report: InspectionReport;
+  context?: FrameContextInfo;
+  rows: Uint8Array;
+  /** Where each row starts in `rows` (it ends where the next starts). */
+  starts: number[];
+  time: number[];
+  packet: number[];
+  connection: number[];
+  problems: number;
+}
+
+async function tablePart(bytes: Uint8Array, job: TableJob): Promise<TablePart> {
+  let buf = new Uint8Array(1 << 20);
+  let used = 0;
+  const part: Omit<TablePart, 'report' | 'rows'> = { starts: [], time: [], packet: [], connection: [], problems: 0 };
+  const encoder = new TextEncoder();
+  let layout: TableLayout | undefined;
+  const options: DetectOptions = {
+    inflate: zlibInflater(), detail: 'summary', hexBytes: job.hex ? 256 : 32,
+    ...(job.role ? { role: job.role } : {}), ...(job.shard ? { shard: job.shard } : {}),
+    onFrames: (frames, context) => {
+      part.context ??= context;
+      layout ??= tableLayout(context.connections, context.startTime, { hex: job.hex });
+      for (const f of frames) {
+        const row = frameRows(f, layout);
+        if (used + 3 * row.length > buf.length) {
+          const bigger = new Uint8Array(Math.max(2 * buf.length, used + 3 * row.length));
+          bigger.set(buf.subarray(0, used));
+          buf = bigger;
+        }
+        part.starts.push(used);
+        used += encoder.encodeInto(row, buf.subarray(used)).written;
+        part.time.push(f.time ?? 0);
+        part.packet.push(f.packet ?? 0);
+        part.connection.push(f.connection);
+        part.problems += f.problems.length;
+      }
+    },
+  };
+  const report = await detectAndInspect(bytes, options);
+  return { ...part, report, rows: buf.subarray(0, used) };
+}
+
+/** `head`, the rows of every part in frame order, numbered from 1, and `foot`, a line each. */
+function tableBytes(head: string, parts: readonly TablePart[], foot: string): Uint8Array {
+  const time: number[] = [];
+  const packet: number[] = [];
+  const connection: number[] = [];
+  const where: Array<[TablePart, number]> = [];
+  for (const p of parts) {
+    for (let i = 0; i < p.starts.length; i++) {
+      time.push(p.time[i]);
+      packet.push(p.packet[i]);
+      connection.push(p.connection[i]);
+      where.push([p, i]);
     }
+  }
+  const order = frameOrder(time, packet, connection);
+  const encoder = new TextEncoder();
+  let size = 3 * (head.length + foot.length) + 2;
+  for (const p of parts) size += p.rows.length + 16 * p.starts.length;
+  const out = new Uint8Array(size);
+  let at = encoder.encodeInto(head, out).written;
+  for (let i = 0; i < order.length; i++) {
+    const [p, k] = where[order[i]];
     out[at++] = 0x0a;
-    at += out.write(foot, at);
-    return out.subarray(0, at);
+    at += encoder.encodeInto(rowNumber(i + 1), out.subarray(at)).written;
+    const end = k + 1 < p.starts.length ? p.starts[k + 1] : p.rows.length;
+    out.set(p.rows.subarray(p.starts[k], end), at);
+    at += end - p.starts[k];
   }
+  out[at++] = 0x0a;
+  at += encoder.encodeInto(foot, out.subarray(at)).written;
+  return out.subarray(0, at);
+}
+
+const SHARD_JOB = 'wsframe-inspect-shard';
+
+/** Runs one shard in a worker thread running this module. */
+function runShardWorker(job: TableJob & { bytes: Uint8Array }): Promise<TablePart> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url), { workerData: { kind: SHARD_JOB, ...job } });
+    worker.once('message', (part: TablePart) => { resolve(part); void worker.terminate(); });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`inspect worker exited (${code}) before its shard was done`)));
+  });
+}
+
+// In a worker started by runShardWorker: decode the shard, hand the rows back (moved, not copied).
+if (!isMainThread && parentPort !== null && (workerData as { kind?: string } | null)?.kind === SHARD_JOB) {
+  const job = workerData as TableJob & { bytes: Uint8Array };
+  const port = parentPort;
+  void tablePart(job.bytes, job).then((part) => {
+    const rows = part.rows.slice(); // its own buffer, to transfer
+    port.postMessage({ ...part, rows }, [rows.buffer]);
+  });
 }

@@ -13,7 +13,7 @@ import { ConnectionInspector } from './capture/connection.js';
 import { looksLikeHttp } from './capture/http.js';
 import type { InspectionReport, InspectOptions, Role } from './types.js';
 
-export type DetectOptions = Omit<InspectOptions, 'role'> & Pick<CaptureOptions, 'onFrames'> & {
+export type DetectOptions = Omit<InspectOptions, 'role'> & Pick<CaptureOptions, 'onFrames' | 'shard'> & {
   /** Who sent raw bytes (hex, base64, binary); guessed from the first MASK bit when absent. */
   role?: Role;
 };
@@ -61,10 +61,11 @@ async function inspectRaw(bytes: Uint8Array, format: string, options: DetectOpti
 
 /**
  * Inspects any supported input: a capture, a HAR file, a hex dump, base64 or raw bytes.
- * With `onFrames`, the frames go there (see CaptureOptions) and the report's `frames` is empty.
+ * With `onFrames`, the frames go there (see CaptureOptions) and the report's `frames` is empty;
+ * `shard` applies to pcap and pcapng captures only.
  */
 export async function detectAndInspect(input: Uint8Array | string, options: DetectOptions = {}): Promise<InspectionReport> {
-  const { onFrames, ...rest } = options;
+  const { onFrames, shard: _shard, ...rest } = options;
   const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input;
   if (captureFormat(bytes) !== undefined) return inspectCapture(bytes, options);
   const report = await inspectOther(input, bytes, rest);

@@ -180,6 +180,8 @@ export interface ConnectionReport {
   readonly lost?: { client?: FramingLoss; server?: FramingLoss };
   readonly retransmitted?: number;
   readonly gaps?: number;
+  /** What had to be assumed about it (roles guessed, permessage-deflate assumed); also in the report's notes. */
+  readonly note?: string;
 }
 
 /** What detectAndInspect found in an input of any supported format. */

@@ -37,6 +37,8 @@ export class ConnectionInspector {
   readonly frames: InspectedFrame[] = [];
   private readonly held: Record<Role, Held[]> = { client: [], server: [] };
   private readonly bytes: Record<Role, number> = { client: 0, server: 0 };
+  /** When each side last sent (time and capture packet), as far as known. */
+  private readonly last: Record<Role, { time?: number; packet?: number }> = { client: {}, server: {} };
   private inspectors?: Record<Role, StreamInspector>;
   private deflate?: ConnectionReport['deflate'];
 
@@ -67,6 +69,7 @@ export class ConnectionInspector {
    */
   write(direction: Role, data: Uint8Array, time?: number, packet?: number): boolean {
     this.bytes[direction] += data.length;
+    this.seen(direction, time, packet);
     if (this.state === 'frames') return this.feed(direction, data, time, packet);
     if (this.state === 'not-websocket') return false;
     const held: Held = { data };
@@ -79,6 +82,7 @@ export class ConnectionInspector {
   /** The synchronous form of `gap`. */
   writeGap(direction: Role, missing: number, time?: number): boolean {
     this.bytes[direction] += missing;
+    this.seen(direction, time, undefined);
     if (this.state === 'handshake') {
       this.state = 'not-websocket';
       this.how = `bytes missing during the handshake (${direction})`;
@@ -106,6 +110,12 @@ export class ConnectionInspector {
     return out;
   }
 
+  private seen(direction: Role, time: number | undefined, packet: number | undefined): void {
+    const last = this.last[direction];
+    if (time !== undefined) last.time = time;
+    if (packet !== undefined) last.packet = packet;
+  }
+
   /** Inflates what `write` left compressed (both directions, each in order). */
   async flush(): Promise<void> {
     if (this.inspectors === undefined) return;
@@ -122,9 +132,11 @@ export class ConnectionInspector {
     }
     if (this.inspectors !== undefined) {
       for (const role of ['client', 'server'] as const) {
+        // A frame cut off by the end of the capture was last added to when that side last sent.
         const before = this.inspectors[role].frames.length;
-        const result = await this.inspectors[role].finish();
-        this.collect(result.frames, before);
+        const last = this.last[role];
+        const result = await this.inspectors[role].finish(last.time);
+        this.collect(result.frames, before, last.packet);
         for (const p of result.problems) problems.push({ ...p, direction: role });
         if (result.lost) lost[role] = result.lost;
       }

@@ -17,6 +17,13 @@ export type CaptureOptions = Omit<ConnectionOptions, 'handshake'> & {
    * `context` is the same for every call.
    */
   onFrames?: (frames: readonly InspectedFrame[], context: FrameContextInfo) => void;
+  /**
+   * Inspect only the connections of one shard: those numbered `id` with
+   * `(id - 1) % count === index`. The report then covers those connections (their frames,
+   * problems and notes); `mergeCaptureReports` puts the shards' reports back together, as
+   * one inspection would have made it. For decoding a large capture on several threads.
+   */
+  shard?: { readonly index: number; readonly count: number };
 };
 
 /** What a frame sink needs to lay out rows before it has seen every frame. */
@@ -125,6 +132,10 @@ async function inspectConnection(c: TcpConnection, options: ConnectionOptions, s
       ...report, client: cd.from, server: sd.from,
       bytes: { client: cd.bytes, server: sd.bytes },
       retransmitted: cd.retransmitted + sd.retransmitted, gaps: cd.gaps + sd.gaps,
+      ...(report.websocket && report.how !== 'handshake' ? {
+        note: `${report.how}; roles guessed from the masking bit` +
+          (rsv1 ? '; RSV1 seen, so permessage-deflate assumed (context takeover windows before the capture are unknown)' : ''),
+      } : {}),
     },
     problems: problems.map((p) => ({ ...p, connection: c.id })),
     rsv1,
@@ -133,11 +144,13 @@ async function inspectConnection(c: TcpConnection, options: ConnectionOptions, s
 
 /**
  * The order frames are shown in: by time, then packet (stream order within a packet), then
- * as given. `time[i]` and `packet[i]` are frame i's (0 when it has none).
+ * connection, then as given. `time[i]`, `packet[i]` and `connection[i]` are frame i's (0
+ * when it has none); frames of one connection must be given in stream order.
  */
-export function frameOrder(time: ArrayLike<number>, packet: ArrayLike<number>): number[] {
+export function frameOrder(time: ArrayLike<number>, packet: ArrayLike<number>, connection?: ArrayLike<number>): number[] {
   const order = Array.from({ length: time.length }, (_, i) => i);
-  order.sort((x, y) => time[x] - time[y] || packet[x] - packet[y] || x - y);
+  if (connection === undefined) order.sort((x, y) => time[x] - time[y] || packet[x] - packet[y] || x - y);
+  else order.sort((x, y) => time[x] - time[y] || packet[x] - packet[y] || connection[x] - connection[y] || x - y);
   return order;
 }
 
@@ -146,11 +159,13 @@ export function numberFrames(frames: InspectedFrame[]): InspectedFrame[] {
   const n = frames.length;
   const time = new Float64Array(n);
   const packet = new Float64Array(n);
+  const connection = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     time[i] = frames[i].time ?? 0;
     packet[i] = frames[i].packet ?? 0;
+    connection[i] = frames[i].connection;
   }
-  const sorted = frameOrder(time, packet).map((i) => frames[i]);
+  const sorted = frameOrder(time, packet, connection).map((i) => frames[i]);
   for (let i = 0; i < n; i++) { frames[i] = sorted[i]; frames[i].index = i + 1; }
   return frames;
 }
@@ -169,17 +184,36 @@ export async function inspectCapture(bytes: Uint8Array, options: CaptureOptions 
   const problems: InspectionReport['problems'] = [];
   const context: FrameContextInfo = file.firstTime === undefined ? { connections: tcp.count } : { connections: tcp.count, startTime: file.firstTime };
   const sink = onFrames === undefined ? undefined : (batch: readonly InspectedFrame[]): void => onFrames(batch, context);
-  for (const c of tcp.finish()) {
-    const r = await inspectConnection(c, rest, sink);
+  const shard = options.shard;
+  const { shard: _shard, ...inspect } = rest;
+  for (const c of tcp.finish(shard === undefined ? undefined : (id) => (id - 1) % shard.count === shard.index)) {
+    const r = await inspectConnection(c, inspect, sink);
     for (const d of c.directions) d.pieces = []; // the frames hold what they need
     for (const f of r.frames) frames.push(f);
     connections.push(r.report);
     for (const p of r.problems) problems.push(p);
-    if (r.report.websocket && r.report.how !== 'handshake') {
-      notes.push(`connection ${c.id}: ${r.report.how}; roles guessed from the masking bit` +
-        (r.rsv1 ? '; RSV1 seen, so permessage-deflate assumed (context takeover windows before the capture are unknown)' : ''));
-    }
   }
+  for (const c of connections) if (c.note !== undefined) notes.push(connectionNote(c));
   const report: InspectionReport = { format: file.format, frames: numberFrames(frames), connections, problems, notes };
   return file.firstTime !== undefined ? { ...report, startTime: file.firstTime } : report;
+}
+
+function connectionNote(c: ConnectionReport): string {
+  return `connection ${c.id}: ${c.note}`;
+}
+
+/**
+ * The reports of every shard of one capture (see CaptureOptions.shard) as the one report
+ * inspecting it whole would have given: connections and their problems in connection
+ * order, the file's notes then each connection's, frames renumbered in frame order.
+ */
+export function mergeCaptureReports(parts: readonly InspectionReport[]): InspectionReport {
+  const first = parts[0];
+  const fileNotes = first.notes.slice(0, first.notes.length - first.connections.filter((c) => c.note !== undefined).length);
+  const connections = parts.flatMap((p) => p.connections).sort((a, b) => a.id - b.id);
+  const problems = parts.flatMap((p) => p.problems).sort((a, b) => (a.connection ?? 0) - (b.connection ?? 0));
+  const notes = [...fileNotes];
+  for (const c of connections) if (c.note !== undefined) notes.push(connectionNote(c));
+  const report: InspectionReport = { format: first.format, frames: numberFrames(parts.flatMap((p) => p.frames)), connections, problems, notes };
+  return first.startTime !== undefined ? { ...report, startTime: first.startTime } : report;
 }

@@ -127,11 +127,13 @@ export class Reassembler {
   }
 
   /**
-   * Every connection, in order of first packet, both directions reassembled as it is
-   * reached: a caller that drops each one's pieces after use never holds them all.
+   * Every connection (that `include` accepts), in order of first packet, both directions
+   * reassembled as it is reached: a caller that drops each one's pieces after use never
+   * holds them all.
    */
-  *finish(): Generator<TcpConnection> {
+  *finish(include: (id: number) => boolean = () => true): Generator<TcpConnection> {
     for (const b of this.all) {
+      if (!include(b.connection.id)) continue;
       for (const side of [0, 1] as const) assemble(this.bytes, b.raw[side], b.connection.directions[side]);
       b.raw = [raw(), raw()];
       yield b.connection;
