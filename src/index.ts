@@ -17,6 +17,6 @@ export {
 export { WebSocketServer as Server };
 export default WebSocket;
 export {
-  inspectFrames, detectAndInspect, inspectCapture, readCapture, StreamInspector, ConnectionInspector,
+  inspectFrames, detectAndInspect, inspectCapture, mergeCaptureReports, frameOrder, readCapture, StreamInspector, ConnectionInspector,
   formatTable, formatJson, closeCodeName, opcodeName,
 } from './inspect/index.js';

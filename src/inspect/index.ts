@@ -19,7 +19,7 @@ export async function inspectFrames(bytes: Uint8Array, options: InspectOptions):
 export { StreamInspector } from './stream.js';
 export { detectAndInspect, decodeTextInput, type DetectOptions } from './detect.js';
 export { ConnectionInspector, type ConnectionOptions } from './capture/connection.js';
-export { inspectCapture, type CaptureOptions } from './capture/session.js';
+export { inspectCapture, mergeCaptureReports, frameOrder, type CaptureOptions, type FrameContextInfo } from './capture/session.js';
 export { readCapture, type CaptureFile, type Packet } from './capture/pcap.js';
 export { formatTable, formatJson, problemCount } from './table.js';
 export { closeCodeName, opcodeName } from './registry.js';
