@@ -44,7 +44,8 @@ export interface SendOptions {
 
 const EMPTY = Buffer.alloc(0);
 const NOOP = (): void => {};
-const kInbound = Symbol('inbound');
+/** The WebSocket on its socket, for the socket listeners below (shared by every connection, as in `ws`). */
+const kWebSocket = Symbol('wsframe.websocket');
 
 const FACTORIES: Record<string, EventFactory> = {
   open: (target) => ({ type: 'open', target }),
@@ -61,10 +62,11 @@ export class WebSocket extends EventEmitter {
   static readonly OPEN = 1;
   static readonly CLOSING = 2;
   static readonly CLOSED = 3;
-  readonly CONNECTING = 0;
-  readonly OPEN = 1;
-  readonly CLOSING = 2;
-  readonly CLOSED = 3;
+  // Instance constants live on the prototype (below the class), not in every instance.
+  declare readonly CONNECTING: 0;
+  declare readonly OPEN: 1;
+  declare readonly CLOSING: 2;
+  declare readonly CLOSED: 3;
 
   /** @internal */ _readyState = 0;
   /** @internal */ _socket: Duplex | null = null;
@@ -78,7 +80,10 @@ export class WebSocket extends EventEmitter {
   /** @internal */ _closeFrameReceived = false;
   /** @internal */ _options!: ResolvedConnectionOptions;
   private _binaryType: BinaryType = 'nodebuffer';
+  // Created with the first bytes received and the first frame sent: an idle connection
+  // holds neither a Decoder (and its parser state) nor a Writer.
   private _decoder: Decoder | null = null;
+  /** @internal */ _inbound: Inbound | null = null;
   private _writer: Writer | null = null;
   private _closeTimer: ReturnType<typeof setTimeout> | null = null;
   private _fragmenting = false;
@@ -131,23 +136,16 @@ export class WebSocket extends EventEmitter {
     const o = 'codec' in options ? options as ResolvedConnectionOptions : resolveConnectionOptions(options);
     this._options = o;
     this._socket = socket;
-    this._writer = new Writer(socket, !this._isServer, o.codec);
-    const inbound = new Inbound(this);
-    (socket as unknown as Record<symbol, unknown>)[kInbound] = inbound;
-    this._decoder = new Decoder({
-      role: this._isServer ? 'server' : 'client', maxPayload: o.maxPayload, maxFragments: o.maxFragments,
-      skipUtf8Validation: o.skipUTF8Validation, borrowPayload: o.borrowPayload && this._deflate === null,
-      codec: o.codec, allowRsv1: this._deflate !== null,
-    }, inbound);
+    (socket as SocketOf)[kWebSocket] = this;
     const s = socket as Duplex & { setNoDelay?(on: boolean): void; setTimeout?(ms: number): void };
     s.setTimeout?.(0);
     s.setNoDelay?.(true);
     if (head.length > 0) socket.unshift(head);
-    socket.on('data', inbound.onSocketData);
-    socket.on('end', inbound.onSocketEnd);
-    socket.on('close', inbound.onSocketClose);
-    socket.on('error', inbound.onSocketError);
-    socket.on('drain', inbound.onSocketDrain);
+    socket.on('data', socketOnData);
+    socket.on('end', socketOnEnd);
+    socket.on('close', socketOnClose);
+    socket.on('error', socketOnError);
+    socket.on('drain', socketOnDrain);
     this._lastReceived = Date.now();
     this._readyState = WebSocket.OPEN;
   }
@@ -203,14 +201,14 @@ export class WebSocket extends EventEmitter {
       // The caller may reuse its buffer once send() returns: zlib reads a copy.
       this._deflate!.compress(Buffer.from(bytes), (error, out) => {
         if (error) cb?.(error);
-        else if (!this._closeFrameSent && this._readyState !== WebSocket.CLOSED) this._writer!.frame(opcode, out!, true, true, cb);
+        else if (!this._closeFrameSent && this._readyState !== WebSocket.CLOSED) this.getWriter().frame(opcode, out!, true, true, cb);
         else this.afterClose(cb);
         done();
       });
       return;
     }
     this._fragmenting = !fin;
-    this._writer!.frame(opcode, bytes, fin, false, cb);
+    this.getWriter().frame(opcode, bytes, fin, false, cb);
     done();
   }
 
@@ -252,7 +250,7 @@ export class WebSocket extends EventEmitter {
     if (this._sendQueue !== null) {
       this.enqueueSend((next) => {
         if (this._closeFrameSent) this.afterClose(cb);
-        else if (this.withinBackpressure(bytes.length, cb)) this._writer!.frame(opcode, bytes, true, false, cb);
+        else if (this.withinBackpressure(bytes.length, cb)) this.getWriter().frame(opcode, bytes, true, false, cb);
         next();
       });
       return;
@@ -260,7 +258,7 @@ export class WebSocket extends EventEmitter {
     // Pings and pongs wait behind messages: a peer that pings but never reads must not grow
     // the queue past maxBackpressure with automatic pongs.
     if (!this.withinBackpressure(bytes.length, cb)) return;
-    this._writer!.frame(opcode, bytes, true, false, cb);
+    this.getWriter().frame(opcode, bytes, true, false, cb);
   }
 
   /** Starts the closing handshake (RFC 6455 section 7.1.2). */
@@ -334,7 +332,7 @@ export class WebSocket extends EventEmitter {
   sendClose(payload: Uint8Array): void {
     this._readyState = WebSocket.CLOSING;
     this._closeFrameSent = true;
-    this._writer!.frame(OPCODE_CLOSE, payload, true, false, (error) => {
+    this.getWriter().frame(OPCODE_CLOSE, payload, true, false, (error) => {
       if (error) return;
       if (this._closeFrameReceived) this._socket?.end();
     });
@@ -438,41 +436,72 @@ export class WebSocket extends EventEmitter {
     else this.emit('close', this._closeCode, this._closeReason);
   }
 
-  /** @internal */
-  get decoder(): Decoder | null { return this._decoder; }
+  /** @internal Received bytes; the first ones create the Decoder. */
+  receive(chunk: Buffer): void {
+    this._lastReceived = Date.now();
+    this._pingSent = false;
+    let decoder = this._decoder;
+    if (decoder === null) {
+      const o = this._options;
+      const inbound = (this._inbound = new Inbound(this));
+      decoder = this._decoder = new Decoder({
+        role: this._isServer ? 'server' : 'client', maxPayload: o.maxPayload, maxFragments: o.maxFragments,
+        skipUtf8Validation: o.skipUTF8Validation, borrowPayload: o.borrowPayload && this._deflate === null,
+        codec: o.codec, allowRsv1: this._deflate !== null,
+      }, inbound);
+    }
+    decoder.feed(chunk);
+  }
+
+  /** @internal The Writer, created with the first frame sent. */
+  getWriter(): Writer {
+    let writer = this._writer;
+    if (writer === null) {
+      writer = this._writer = new Writer(this._socket!, !this._isServer, this._options.codec);
+      if (this._readyState === WebSocket.CLOSED) writer.close();
+    }
+    return writer;
+  }
 }
 
-/** Decoder events → connection behaviour; also holds the socket listeners. */
+for (const [name, value] of [['CONNECTING', 0], ['OPEN', 1], ['CLOSING', 2], ['CLOSED', 3]] as const) {
+  Object.defineProperty(WebSocket.prototype, name, { enumerable: true, value });
+}
+
+type SocketOf = Duplex & { [kWebSocket]?: WebSocket };
+
+// Socket listeners: one function each for every connection (`this` is the socket), so a
+// connection costs no closures.
+function socketOnData(this: SocketOf, chunk: Buffer): void {
+  this[kWebSocket]!.receive(chunk);
+}
+
+function socketOnEnd(this: SocketOf): void {
+  const ws = this[kWebSocket]!;
+  if (ws._readyState === WebSocket.OPEN) ws._readyState = WebSocket.CLOSING;
+  ws._socket?.end();
+}
+
+function socketOnClose(this: SocketOf): void {
+  const ws = this[kWebSocket]!;
+  // Messages still inflating were received before the socket closed: deliver them first.
+  if (ws._receiveQueue !== null) ws._inbound!.enqueue((done) => { ws.emitClose(); done(); });
+  else ws.emitClose();
+}
+
+function socketOnError(this: SocketOf): void {
+  const ws = this[kWebSocket]!;
+  if (ws._readyState !== WebSocket.CLOSED) ws._readyState = WebSocket.CLOSING;
+  ws._socket?.destroy();
+}
+
+function socketOnDrain(this: SocketOf): void {
+  this[kWebSocket]!.emit('drain');
+}
+
+/** Decoder events → connection behaviour (created with the connection's first bytes). */
 class Inbound implements DecoderHandler {
   constructor(private readonly ws: WebSocket) {}
-
-  readonly onSocketData = (chunk: Buffer): void => {
-    this.ws._lastReceived = Date.now();
-    this.ws._pingSent = false;
-    this.ws.decoder!.feed(chunk);
-  };
-
-  readonly onSocketEnd = (): void => {
-    const ws = this.ws;
-    if (ws._readyState === WebSocket.OPEN) ws._readyState = WebSocket.CLOSING;
-    ws._socket?.end();
-  };
-
-  readonly onSocketClose = (): void => {
-    // Messages still inflating were received before the socket closed: deliver them first.
-    if (this.ws._receiveQueue !== null) this.enqueue((done) => { this.ws.emitClose(); done(); });
-    else this.ws.emitClose();
-  };
-
-  readonly onSocketError = (): void => {
-    const ws = this.ws;
-    if (ws._readyState !== WebSocket.CLOSED) ws._readyState = WebSocket.CLOSING;
-    ws._socket?.destroy();
-  };
-
-  readonly onSocketDrain = (): void => {
-    this.ws.emit('drain');
-  };
 
   /** True while reading is paused because maxBufferedChunks events wait behind an inflation. */
   private paused = false;
@@ -526,8 +555,8 @@ class Inbound implements DecoderHandler {
     });
   }
 
-  /** Runs received events in order behind an inflating message. */
-  private enqueue(job: (done: () => void) => void): void {
+  /** @internal Runs received events in order behind an inflating message. */
+  enqueue(job: (done: () => void) => void): void {
     const ws = this.ws;
     const queue = (ws._receiveQueue ??= []);
     const done = (): void => {

@@ -219,6 +219,45 @@ describe('the writer', () => {
     await until(() => peer.messages.length === 4);
     expect(peer.messages.map((m) => m.data.length)).toEqual([10, 11, 65536, 19]);
   });
+
+  it('over TCP, connections share a scratch buffer for writes done at once; a write that waits keeps its bytes', async () => {
+    const { wss, url } = await ourServer();
+    const servers: WebSocket[] = [];
+    wss.on('connection', (ws) => servers.push(ws));
+    const fast = await openOurClient(url);
+    const slow = await openWsClient(url);
+    await until(() => servers.length === 2);
+    const fastReceived: string[] = [];
+    fast.on('message', (data) => fastReceived.push(String(data)));
+    const slowReceived: string[] = [];
+    slow.on('message', (data) => slowReceived.push(String(data)));
+    // The slow peer stops reading: its server-side writes wait in the socket, holding the
+    // buffer they were encoded into, while the other connection keeps writing.
+    (slow as unknown as { _socket: Duplex })._socket.pause();
+    // The fast client connected first, so its server side came first.
+    const [toFast, toSlow] = servers;
+    // 10 × 4 KB a tick: one 40 KB write per connection, below the scratch size; 8 MB in all
+    // to the slow peer, more than the kernel buffers take while it does not read.
+    const word = (who: string, i: number): string => `${who} ${i} `.padEnd(4000, '.');
+    for (let tickNo = 0; tickNo < 200; tickNo++) {
+      for (let i = 0; i < 10; i++) {
+        toSlow.send(word('slow', tickNo * 10 + i));
+        toFast.send(word('fast', tickNo * 10 + i));
+      }
+      await tick();
+    }
+    expect((toSlow as unknown as { _socket: Duplex })._socket.writableLength).toBeGreaterThan(0);
+    (slow as unknown as { _socket: Duplex })._socket.resume();
+    await until(() => fastReceived.length + slowReceived.length === 4000, 10_000);
+    const all = [...fastReceived, ...slowReceived].sort();
+    const want = [...Array.from({ length: 2000 }, (_, i) => word('fast', i)), ...Array.from({ length: 2000 }, (_, i) => word('slow', i))].sort();
+    expect(all).toEqual(want);
+    // Each peer got its own messages in order, whichever server socket was which.
+    for (const received of [fastReceived, slowReceived]) {
+      const who = received[0].split(' ')[0];
+      expect(received).toEqual(Array.from({ length: 2000 }, (_, i) => word(who, i)));
+    }
+  });
 });
 
 describe('bufferedAmount', () => {

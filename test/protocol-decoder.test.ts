@@ -52,6 +52,57 @@ describe.each(CORES)('Decoder (%s core)', (_core, codec) => {
       for (const k of kept) if (k.length > 0) expect(k.buffer).not.toBe(codec.bytes.buffer);
     });
 
+    it('Buffer chunks (as sockets read them): payloads are Buffers the handler owns, intact after every later feed', () => {
+      const rng = new Rng(`buffer chunks ${role}`);
+      const { wire, payloads } = mixed(role, rng);
+      const kept: Uint8Array[] = [];
+      const handler: DecoderHandler = { ...NOOP, onMessage: (d) => void kept.push(d), onPing: (d) => void kept.push(d) };
+      const decoder = new Decoder({ role, codec }, handler);
+      const bytes = wire.bytes;
+      const cuts = rng.cuts(bytes.length, 300);
+      for (let i = 0, a = 0; i <= cuts.length; i++) {
+        const b = i < cuts.length ? cuts[i] : bytes.length;
+        decoder.feed(Buffer.from(bytes.slice(a, b).buffer)); // a Buffer over its own memory, as a socket read
+        a = b;
+      }
+      expect(kept.map(show), rng.note).toEqual(payloads.map(show));
+      for (const k of kept) {
+        expect(Buffer.isBuffer(k)).toBe(true);
+        // Never the WebAssembly core's memory (the js core's input is the chunk itself).
+        if (k.length > 0 && codec.core === 'wasm') expect(k.buffer).not.toBe(codec.bytes.buffer);
+      }
+    });
+
+    it('a Buffer chunk: whole payloads are views of it, unmasked in place; one that began in carried bytes is a copy', () => {
+      const w = new Wire(role);
+      w.frame(0x9, 'ping payload');
+      w.frame(0x2, new Uint8Array(500).fill(5));
+      w.frame(0x1, 'second message');
+      const want = ['ping payload', new Uint8Array(500).fill(5), 'second message'].map((p) => show(typeof p === 'string' ? new TextEncoder().encode(p) : p));
+      const record = (into: Uint8Array[]): DecoderHandler => ({ ...NOOP, onMessage: (d) => void into.push(d), onPing: (d) => void into.push(d) });
+      // Buffers over their own memory, as socket reads are (Buffer.from(bytes) would copy into
+      // the shared pool, where copies made by the Decoder may land too).
+      const whole: Uint8Array[] = [];
+      const chunk = Buffer.from(w.bytes.slice().buffer);
+      new Decoder({ role, codec }, record(whole)).feed(chunk);
+      expect(whole.map(show)).toEqual(want);
+      for (const view of whole) expect(view.buffer).toBe(chunk.buffer);
+      // Split inside the ping's payload: the ping is carried whole into the next call, so its
+      // payload starts in carried bytes and is a copy; the payloads after it lie in the chunk.
+      const split: Uint8Array[] = [];
+      const d = new Decoder({ role, codec }, record(split));
+      const cut = w.starts[0] + (role === 'server' ? 6 : 2) + 4;
+      const rest = Buffer.from(w.bytes.slice(cut).buffer);
+      d.feed(Buffer.from(w.bytes.slice(0, cut).buffer));
+      d.feed(rest);
+      expect(split.map(show)).toEqual(want);
+      for (const payload of split) expect(Buffer.isBuffer(payload)).toBe(true);
+      expect(split[0].buffer).not.toBe(rest.buffer);
+      // The WebAssembly core copies whole payloads back over the chunk; the js core parsed a
+      // copy of carry + chunk, so its payloads are copies.
+      if (codec.core === 'wasm') for (const view of split.slice(1)) expect(view.buffer).toBe(rest.buffer);
+    });
+
     it('borrowPayload: views with the same content during the callback, in every chunking', () => {
       const rng = new Rng(`borrow ${role}`);
       const { wire, payloads } = mixed(role, rng);

@@ -179,12 +179,22 @@ function startBroadcast(socket) {
   socket.write(burst);
 }
 
-/** Opens `n` connections, at most 200 handshakes at a time. */
+/**
+ * Opens `n` connections, at most 200 handshakes at a time, and only then starts each one
+ * (`onOpen`): traffic on the first connections would slow the handshakes of the others
+ * (1,024 connections took over 4 s to open that way, under 1 s this way).
+ */
 async function openAll(n, onOpen) {
   const sockets = [];
+  const opened = [];
+  const hold = (socket, rest) => { socket.pause(); opened.push([socket, rest]); };
   for (let i = 0; i < n; i += 200) {
-    const batch = await Promise.all(Array.from({ length: Math.min(200, n - i) }, (_, j) => open(i + j, onOpen)));
+    const batch = await Promise.all(Array.from({ length: Math.min(200, n - i) }, (_, j) => open(i + j, hold)));
     sockets.push(...batch);
+  }
+  for (const [socket, rest] of opened) {
+    onOpen(socket, rest);
+    socket.resume();
   }
   return sockets;
 }

@@ -1,7 +1,11 @@
 // End-to-end comparison: each server in its own process pinned to CPU 0, the load generator
 // in its own process pinned to CPU 1 (taskset where available), same machine, same run.
-// Writes bench/results/latest.md, latest.json and SVG charts; prints the tables.
+// Writes bench/results/latest.md, latest.json and SVG charts; prints the tables and how long
+// each phase took.
 //   node bench/e2e/run.mjs [--quick] [--servers a,b] [--reps N] [--seconds S]
+//                          [--only echo,broadcast,idle,deflate] [--rows 64x1024,16x65536b]
+// --only and --rows narrow the run to some phases or echo rows (connections x size, t or b
+// for text or binary only); a narrowed run prints its tables but writes nothing.
 // Needs `npm run build` first (the servers load dist/).
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
@@ -19,11 +23,24 @@ const value = (name, fallback) => (args.includes(name) ? args[args.indexOf(name)
 const quick = flag('--quick');
 
 const ALL_SERVERS = ['wsframe-wasm', 'wsframe-js', 'wsframe-borrow', 'ws', 'ws-nonative', 'uws', 'net'];
-const servers = value('--servers', quick ? 'wsframe-wasm,wsframe-js,ws,uws,net' : ALL_SERVERS.join(',')).split(',');
-/** Repetitions of the workloads the targets are about (medians of 3); the others run once. */
+const servers = value('--servers', quick ? 'wsframe-wasm,ws,uws,net' : ALL_SERVERS.join(',')).split(',');
+/**
+ * The servers the targets compare (README): they run the target rows `reps` times (medians
+ * of 3); the variants (wsframe-js, wsframe-borrow, ws-nonative) run every workload once.
+ */
+const TARGET_SERVERS = new Set(['wsframe-wasm', 'ws', 'uws', 'net']);
 const reps = Number(value('--reps', quick ? 1 : 3));
-const seconds = Number(value('--seconds', quick ? 1.5 : 1.5));
+const seconds = Number(value('--seconds', quick ? 1 : 1.5));
 const warmup = 0.5;
+/** Broadcast runs are shorter: 1,000 deliveries per message make a second plenty. */
+const broadcastSeconds = Math.min(seconds, 1);
+/** The variants (not in TARGET_SERVERS) run each echo workload once, for a second. */
+const variantSeconds = Math.min(seconds, 1);
+const PHASES = ['echo', 'broadcast', 'idle', 'deflate'];
+const only = value('--only', PHASES.join(',')).split(',');
+for (const phase of only) if (!PHASES.includes(phase)) throw new Error(`--only: unknown phase ${phase} (one of ${PHASES.join(', ')})`);
+const rowFilter = args.includes('--rows') ? value('--rows', '').split(',').filter(Boolean) : null;
+const narrowed = args.includes('--only') || rowFilter !== null || args.includes('--servers');
 
 /**
  * Echo workloads: [connections, size, binary, window, target?]. 64 in flight where a server
@@ -40,6 +57,9 @@ const ECHO = quick
       ...[1, 1024].flatMap((c) => [32, 1024, 65536].flatMap((size) => [false, true].map((binary) =>
         [c, size, binary, c === 1 ? (size === 65536 ? 4 : 64) : 1, false]))),
     ];
+/** `--rows 64x1024` keeps both 64 × 1 KiB rows; `64x1024t` the text one only. */
+const keepRow = ([c, size, binary]) => rowFilter === null ||
+  rowFilter.some((r) => r === `${c}x${size}` || r === `${c}x${size}${binary ? 'b' : 't'}`);
 const BROADCAST = { connections: quick ? 200 : 1000, size: 32, window: 4 };
 /** permessage-deflate echo: [connections, size, window], JSON-like text, same zlib settings. */
 const DEFLATE = [[16, 1024, 16], [16, 65536, 2]];
@@ -106,61 +126,90 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.lengt
 async function main() {
   const runs = [];
   let port = 9400;
-  console.error(`e2e: servers ${servers.join(', ')}; ${reps} rep(s) × ${seconds}s; pinned: ${canPin}`);
+  const started = Date.now();
+  /** Wall-clock seconds per phase, server starts and stops included. */
+  const timing = Object.fromEntries(PHASES.map((p) => [p, 0]));
+  const timed = async (phase, job) => {
+    const t0 = Date.now();
+    try { return await job(); } finally { timing[phase] += (Date.now() - t0) / 1000; }
+  };
+  console.error(`e2e: servers ${servers.join(', ')}; phases ${only.join(', ')}; target rows ×${reps} on ${[...TARGET_SERVERS].join(', ')}, ` +
+    `once elsewhere; ${seconds}s runs; pinned: ${canPin}`);
   for (const kind of servers) {
+    const repsOf = (target) => (target && TARGET_SERVERS.has(kind) ? reps : 1);
+    const echoSeconds = TARGET_SERVERS.has(kind) ? seconds : variantSeconds;
     port++;
-    const server = await startServer(kind, port, 'echo');
-    for (const [connections, size, binary, window, target] of ECHO) {
-      for (let rep = 0; rep < (target ? reps : 1); rep++) {
-        const extra = ['--connections', connections, '--size', size, '--window', window, '--seconds', seconds,
-          '--warmup', warmup, '--binary', String(binary), ...(kind === 'net' ? ['--raw', 'true'] : [])].map(String);
-        const r = await loadgen(port, extra, server);
-        runs.push({ server: kind, workload: 'echo', connections, size, binary, window, rep, ...r });
-        console.error(`  ${kind.padEnd(15)} ${String(connections).padStart(4)} × ${String(size).padStart(5)} B ${binary ? 'bin ' : 'text'} ` +
-          `${Math.round(r.msgPerSec).toLocaleString('en-US').padStart(10)} msg/s  p99 ${r.p99?.toFixed(2)} ms  server CPU ${(r.serverCpu * 100).toFixed(0)}%  loadgen CPU ${(r.loadgenCpu * 100).toFixed(0)}%`);
+    if (only.includes('echo')) await timed('echo', async () => {
+      const server = await startServer(kind, port, 'echo');
+      for (const [connections, size, binary, window, target] of ECHO.filter(keepRow)) {
+        for (let rep = 0; rep < repsOf(target); rep++) {
+          const extra = ['--connections', connections, '--size', size, '--window', window, '--seconds', echoSeconds,
+            '--warmup', warmup, '--binary', String(binary), ...(kind === 'net' ? ['--raw', 'true'] : [])].map(String);
+          const r = await loadgen(port, extra, server);
+          runs.push({ server: kind, workload: 'echo', connections, size, binary, window, rep, ...r });
+          console.error(`  ${kind.padEnd(15)} ${String(connections).padStart(4)} × ${String(size).padStart(5)} B ${binary ? 'bin ' : 'text'} ` +
+            `${Math.round(r.msgPerSec).toLocaleString('en-US').padStart(10)} msg/s  ${r.mbPerSec.toFixed(0).padStart(5)} MB/s  p99 ${r.p99?.toFixed(2)} ms  ` +
+            `server CPU ${(r.serverCpu * 100).toFixed(0)}%  loadgen CPU ${(r.loadgenCpu * 100).toFixed(0)}%`);
+        }
       }
-    }
-    await stopServer(server);
+      await stopServer(server);
+    });
     if (kind === 'net') continue;
     port++;
-    const bserver = await startServer(kind, port, 'broadcast');
-    for (let rep = 0; rep < reps; rep++) {
-      const r = await loadgen(port, ['--mode', 'broadcast', '--connections', BROADCAST.connections, '--size', BROADCAST.size,
-        '--window', BROADCAST.window, '--seconds', seconds, '--warmup', warmup].map(String), bserver);
-      runs.push({ server: kind, workload: 'broadcast', rep, ...r });
-      console.error(`  ${kind.padEnd(15)} broadcast to ${BROADCAST.connections}: ${Math.round(r.msgPerSec).toLocaleString('en-US')} deliveries/s`);
-    }
-    await stopServer(bserver);
-    port++;
-    const iserver = await startServer(kind, port, 'echo');
-    const before = await memoryOf(iserver);
-    const idle = await idleRun(port, iserver);
-    runs.push({ server: kind, workload: 'idle', connections: IDLE, before, after: idle });
-    console.error(`  ${kind.padEnd(15)} idle ${IDLE}: RSS +${((idle.rss - before.rss) / IDLE).toFixed(0)} B/conn, heap +${((idle.heapUsed - before.heapUsed) / IDLE).toFixed(0)} B/conn`);
-    await stopServer(iserver);
-  }
-  for (const kind of DEFLATE_SERVERS) {
-    port++;
-    const server = await startServer(kind, port, 'echo');
-    for (const [connections, size, window] of DEFLATE) {
-      for (let rep = 0; rep < reps; rep++) {
-        const r = await loadgen(port, ['--deflate', 'true', '--connections', connections, '--size', size, '--window', window,
-          '--seconds', seconds, '--warmup', warmup].map(String), server);
-        runs.push({ server: kind, workload: 'deflate', connections, size, rep, ...r });
-        console.error(`  ${kind.padEnd(15)} ${connections} × ${size} B compressed: ${Math.round(r.msgPerSec).toLocaleString('en-US')} msg/s, ` +
-          `${(r.serverCpu * 1e6 / r.msgPerSec).toFixed(1)} µs server CPU/msg`);
+    if (only.includes('broadcast')) await timed('broadcast', async () => {
+      const bserver = await startServer(kind, port, 'broadcast');
+      for (let rep = 0; rep < repsOf(true); rep++) {
+        const r = await loadgen(port, ['--mode', 'broadcast', '--connections', BROADCAST.connections, '--size', BROADCAST.size,
+          '--window', BROADCAST.window, '--seconds', broadcastSeconds, '--warmup', warmup].map(String), bserver);
+        runs.push({ server: kind, workload: 'broadcast', rep, ...r });
+        console.error(`  ${kind.padEnd(15)} broadcast to ${BROADCAST.connections}: ${Math.round(r.msgPerSec).toLocaleString('en-US')} deliveries/s`);
       }
-    }
-    await stopServer(server);
+      await stopServer(bserver);
+    });
+    port++;
+    if (only.includes('idle')) await timed('idle', async () => {
+      const iserver = await startServer(kind, port, 'echo');
+      const before = await memoryOf(iserver);
+      const idle = await idleRun(port, iserver);
+      runs.push({ server: kind, workload: 'idle', connections: IDLE, before, after: idle });
+      console.error(`  ${kind.padEnd(15)} idle ${IDLE}: RSS +${((idle.rss - before.rss) / IDLE).toFixed(0)} B/conn, heap +${((idle.heapUsed - before.heapUsed) / IDLE).toFixed(0)} B/conn`);
+      await stopServer(iserver);
+    });
   }
+  if (only.includes('deflate')) {
+    for (const kind of DEFLATE_SERVERS) {
+      port++;
+      await timed('deflate', async () => {
+        const server = await startServer(kind, port, 'echo');
+        for (const [connections, size, window] of DEFLATE) {
+          for (let rep = 0; rep < reps; rep++) {
+            const r = await loadgen(port, ['--deflate', 'true', '--connections', connections, '--size', size, '--window', window,
+              '--seconds', seconds, '--warmup', warmup].map(String), server);
+            runs.push({ server: kind, workload: 'deflate', connections, size, rep, ...r });
+            console.error(`  ${kind.padEnd(15)} ${connections} × ${size} B compressed: ${Math.round(r.msgPerSec).toLocaleString('en-US')} msg/s, ` +
+              `${(r.serverCpu * 1e6 / r.msgPerSec).toFixed(1)} µs server CPU/msg`);
+          }
+        }
+        await stopServer(server);
+      });
+    }
+  }
+  const total = (Date.now() - started) / 1000;
+  const took = `Run time: ${PHASES.filter((p) => only.includes(p)).map((p) => `${p} ${timing[p].toFixed(0)} s`).join(', ')}; end to end ${total.toFixed(0)} s.`;
+  console.error(`e2e: ${took}`);
   const report = summarize(runs);
+  const stamp = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, quick, reps, seconds, pinned: canPin, timing: { ...timing, total } };
+  if (narrowed) {
+    console.log(report.markdown);
+    console.error('e2e: narrowed run (--servers, --only or --rows): results not written');
+    return;
+  }
   mkdirSync(results, { recursive: true });
-  const stamp = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, quick, reps, seconds, pinned: canPin };
   writeFileSync(join(results, 'latest.json'), JSON.stringify({ ...stamp, runs, summary: report.summary }, null, 2));
-  writeFileSync(join(results, 'latest.md'), header(stamp) + report.markdown);
+  writeFileSync(join(results, 'latest.md'), header(stamp) + `${took}\n\n` + report.markdown);
   writeFileSync(join(results, 'throughput.svg'), barChart(report.chart));
   writeFileSync(join(results, 'latency.svg'), latencyChart(report.latency));
-  console.log(header(stamp) + report.markdown);
+  console.log(header(stamp) + `${took}\n\n` + report.markdown);
 }
 
 function idleRun(port, server) {
@@ -182,7 +231,9 @@ function idleRun(port, server) {
 
 function header(s) {
   return `# End-to-end benchmark\n\nMachine: ${s.cpu}, ${s.cores} cores; Node ${s.node}; ${s.date}. ` +
-    `${s.quick ? 'Quick run' : 'Full run'}: runs of ${s.seconds} s after ${warmup} s of warm-up; the rows the targets are about (16 and 64 connections) are medians of ${s.reps} runs, the others one run; ` +
+    `${s.quick ? 'Quick run' : 'Full run'}: runs of ${s.seconds} s after ${warmup} s of warm-up; the rows the targets are about (16 and 64 connections) are medians of ${s.reps} runs on ${[...TARGET_SERVERS].join(', ')}, ` +
+    `one run elsewhere and for the other rows; the variants (${servers.filter((k) => !TARGET_SERVERS.has(k)).join(', ') || 'none'}) run for ${variantSeconds} s; ` +
+    `broadcast runs of ${broadcastSeconds} s (medians of ${s.reps} on the target servers); ` +
     `server pinned to CPU 0 and load generator to CPU 1: ${s.pinned}.\n` +
     `Reproduce: \`npm run bench\` (or \`node bench/e2e/run.mjs${s.quick ? ' --quick' : ''}\` after \`npm run build\`).\n\n`;
 }
@@ -199,7 +250,7 @@ function summarize(runs) {
     const [c, size, binary] = key.split('|');
     const row = kinds.map((k) => med(k, key, 'msgPerSec'));
     const ours = med('wsframe-wasm', key, 'msgPerSec');
-    const ratio = (other) => (Number.isFinite(med(other, key, 'msgPerSec')) ? (ours / med(other, key, 'msgPerSec')).toFixed(2) + '×' : '–');
+    const ratio = (other) => (Number.isFinite(ours) && Number.isFinite(med(other, key, 'msgPerSec')) ? (ours / med(other, key, 'msgPerSec')).toFixed(2) + '×' : '–');
     md += `| ${c} × ${size} B ${binary === 'true' ? 'binary' : 'text'} | ${row.map(fmt).join(' | ')} | ${ratio('ws')} | ${ratio('uws')} | ${ratio('net')} |\n`;
     chart.groups.push({ label: `${c}×${size}${binary === 'true' ? 'b' : 't'}`, values: row });
     summary.push({ connections: Number(c), size: Number(size), binary: binary === 'true', msgPerSec: Object.fromEntries(kinds.map((k, i) => [k, row[i]])) });
@@ -223,14 +274,15 @@ function summarize(runs) {
     md += `| ${c} × ${size} B ${binary === 'true' ? 'binary' : 'text'} | ${kinds.map((k) => `${(med(k, key, 'serverCpu') * 100).toFixed(0)}% / ${(med(k, key, 'loadgenCpu') * 100).toFixed(0)}%`).join(' | ')} |\n`;
   }
   const bKinds = kinds.filter((k) => k !== 'net');
-  md += `\n## Broadcast (one message to ${BROADCAST.connections} clients; deliveries/s, median)\n\n| ${bKinds.join(' | ')} |\n|${'---|'.repeat(bKinds.length)}\n| ${bKinds.map((k) => fmt(median(runs.filter((r) => r.workload === 'broadcast' && r.server === k).map((r) => r.msgPerSec)))).join(' | ')} |\n`;
-  md += `\n## Idle connections (${IDLE.toLocaleString('en-US')}; server memory per connection)\n\n| server | RSS B/conn | heap B/conn |\n|---|---|---|\n`;
+  const has = (workload) => runs.some((r) => r.workload === workload);
+  if (has('broadcast')) md += `\n## Broadcast (one message to ${BROADCAST.connections} clients; deliveries/s, median)\n\n| ${bKinds.join(' | ')} |\n|${'---|'.repeat(bKinds.length)}\n| ${bKinds.map((k) => fmt(median(runs.filter((r) => r.workload === 'broadcast' && r.server === k).map((r) => r.msgPerSec)))).join(' | ')} |\n`;
+  if (has('idle')) md += `\n## Idle connections (${IDLE.toLocaleString('en-US')}; server memory per connection)\n\n| server | RSS B/conn | heap B/conn |\n|---|---|---|\n`;
   for (const k of bKinds) {
     const r = runs.find((x) => x.workload === 'idle' && x.server === k);
     if (r) md += `| ${k} | ${fmt((r.after.rss - r.before.rss) / IDLE)} | ${fmt((r.after.heapUsed - r.before.heapUsed) / IDLE)} |\n`;
   }
-  md += '\n## permessage-deflate echo (JSON-like text, same zlib settings: level 1, threshold 0)\n\n| connections × size | wsframe msg/s | ws msg/s | ratio | wsframe µs CPU/msg | ws µs CPU/msg |\n|---|---|---|---|---|---|\n';
-  for (const [c, size] of DEFLATE) {
+  if (has('deflate')) md += '\n## permessage-deflate echo (JSON-like text, same zlib settings: level 1, threshold 0)\n\n| connections × size | wsframe msg/s | ws msg/s | ratio | wsframe µs CPU/msg | ws µs CPU/msg |\n|---|---|---|---|---|---|\n';
+  for (const [c, size] of has('deflate') ? DEFLATE : []) {
     const pick = (k, f) => median(runs.filter((r) => r.workload === 'deflate' && r.server === k && r.connections === c && r.size === size).map(f));
     const ours = pick('wsframe-deflate', (r) => r.msgPerSec);
     const theirs = pick('ws-deflate', (r) => r.msgPerSec);

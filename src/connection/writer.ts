@@ -7,6 +7,13 @@
 //
 //   send, send, send ─► [payload, bits] … ──(process.nextTick)──► [hdr|p|hdr|p|hdr|p] ─► write
 //   send(big) ─► … [hdr|p|hdr] [big payload, as is] … ─► cork, write, write, uncork
+//
+// The one-buffer case writes from a scratch buffer shared by every connection of the
+// process: a TCP socket's write usually completes at once (the kernel has copied the
+// bytes when socket.write returns), and then the same memory serves the next flush, on
+// any connection, instead of a new buffer per flush. A write that waits (the socket's
+// buffer is full) keeps the scratch buffer, and the next flush takes a new one.
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Codec } from '../codec/types.js';
 import { KeyPool, headerLength, writeHeader } from '../protocol/encoder.js';
@@ -14,6 +21,9 @@ import { allocBytes } from '../protocol/bytes.js';
 
 /** Payloads at least this long travel as their own buffer (no copy when unmasked). */
 const LARGE = 16 * 1024;
+/** The scratch buffer's size: flushes larger than this get their own buffer. */
+const SCRATCH_SIZE = 64 * 1024;
+let scratch: Uint8Array | null = null;
 
 type Callback = (error?: Error | null) => void;
 
@@ -31,12 +41,20 @@ export class Writer {
   /** Masking keys, for clients only (created on first use: servers carry none). */
   private keys: KeyPool | null = null;
   private closed = false;
+  /**
+   * Whether writes may come from the shared scratch buffer: only on a net.Socket (TCP or
+   * TLS), which is done with a chunk once its write has completed. Other Duplex streams
+   * (an in-memory pair, say) may hand the very chunk on to a reader.
+   */
+  private readonly scratchOk: boolean;
 
   constructor(
     private readonly socket: Duplex,
     private readonly masked: boolean,
     private readonly codec: Codec,
-  ) {}
+  ) {
+    this.scratchOk = socket instanceof Socket;
+  }
 
   /** Bytes accepted but not yet handed to the socket. */
   get pending(): number {
@@ -68,21 +86,28 @@ export class Writer {
     if (payloads.length === 0) return;
     const bits = this.bits;
     const callbacks = this.callbacks;
-    this.payloads = [];
-    this.bits = [];
-    this.callbacks = [];
+    // The payload and bits arrays are used again for the next tick (encode is done with
+    // them before this returns); the callbacks wait for the write, so they get a new one.
+    if (callbacks.length > 0) this.callbacks = [];
     this.queuedBytes = 0;
     const done = callbacks.length === 0 ? undefined : (error?: Error | null) => {
       for (const cb of callbacks) cb(error ?? null);
     };
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) {
+      payloads.length = 0;
+      bits.length = 0;
       if (done) queueMicrotask(() => done(new Error('WebSocket is not open: the socket is closed')));
       return;
     }
     const out = this.encode(payloads, bits);
+    payloads.length = 0;
+    bits.length = 0;
     if (out.length === 1) {
-      socket.write(out[0], done);
+      const chunk = out[0];
+      socket.write(chunk, done);
+      // Still queued in the socket (not yet with the kernel): the socket keeps the scratch.
+      if (scratch !== null && chunk.buffer === scratch.buffer && socket.writableLength !== 0) scratch = null;
       return;
     }
     socket.cork();
@@ -106,7 +131,10 @@ export class Writer {
         if (length >= LARGE) break;
         size += length;
       }
-      const buffer = allocBytes(size);
+      // Only a flush that is one buffer may use the scratch (corked writes wait for uncork).
+      const buffer = i === 0 && j === payloads.length && this.scratchOk && size <= SCRATCH_SIZE
+        ? (scratch ??= allocBytes(SCRATCH_SIZE)).subarray(0, size)
+        : allocBytes(size);
       let at = 0;
       for (let k = i; k <= j && k < payloads.length; k++) {
         const payload = payloads[k];

@@ -7,6 +7,9 @@ export type Bytes = Uint8Array;
 type BufferLike = { allocUnsafe(size: number): Uint8Array; from(s: string, e: string): Uint8Array };
 const NodeBuffer: BufferLike | undefined = (globalThis as { Buffer?: BufferLike }).Buffer;
 
+/** Whether payloads are Node Buffers (else plain Uint8Arrays: browsers). */
+export const HAS_NODE_BUFFER = NodeBuffer !== undefined;
+
 /** True for a Node Buffer (whose subarray is a Buffer too). */
 export const isNodeBuffer: (bytes: Uint8Array) => boolean = NodeBuffer !== undefined
   ? (bytes) => (NodeBuffer as unknown as { isBuffer(b: unknown): boolean }).isBuffer(bytes)

@@ -12,7 +12,7 @@ import {
   DESC_WORDS, MAX_SLICE, O_ALLOW_RSV1, O_SERVER, O_SKIP_UTF8, P_FIRST, P_MESSAGE_END,
   R_CLOSE_CODE, R_ERROR, R_ERROR_AT, E_NONE, E_OPCODE, E_CLOSE_CODE, E_TOO_MANY_FRAGMENTS,
 } from '../codec/layout.js';
-import { allocBytes, isNodeBuffer, type Bytes } from './bytes.js';
+import { allocBytes, HAS_NODE_BUFFER, isNodeBuffer, type Bytes } from './bytes.js';
 
 /** Receives what the Decoder finds, in stream order. */
 export interface DecoderHandler {
@@ -161,10 +161,11 @@ export class Decoder {
     const n = codec.parse(this.state, chunk, this.options, this.maxPayload);
     const inputStart = this.streamOffset - carried;
     this.streamOffset += chunk.length;
-    if (!this.borrow) this.copyOut(codec, n);
+    if (!this.borrow) this.copyOut(codec, n, chunk, carried);
     // Views are read again for every descriptor: a handler may use the codec (masking a
     // reply grows WebAssembly memory, which replaces every view of it).
     for (let i = 0; i < n && !this.done; i++) this.piece(codec.descriptors, i * DESC_WORDS, inputStart);
+    this.out = null; // the chunk (or copy) is the handler's now: an idle connection keeps none
     if (this.done) return;
     const error = codec.result[R_ERROR];
     if (error !== E_NONE) this.fail(error, codec.result[R_CLOSE_CODE], codec.result[R_ERROR_AT], inputStart);
@@ -173,10 +174,18 @@ export class Decoder {
   /**
    * Prepares the payloads of this call's whole messages and control frames for the handler
    * with one copy, not one per message: the span of input that holds them is copied out of
-   * WebAssembly memory into one buffer, and each payload is a view of it. With the JS core
-   * the input is the socket's own chunk (unmasked in place), so views of it need no copy.
+   * WebAssembly memory, unmasked, back over the same bytes of the chunk they came from (as
+   * the JS core and `ws` unmask the socket's chunk in place), and each payload is a view of
+   * the chunk. A payload that starts in carried bytes (a control frame completed by this
+   * chunk) is copied on its own (take); when the chunk is no Buffer, the span is copied into
+   * a new buffer instead. With the JS core the input is the socket's own chunk (unmasked in
+   * place), so views of it need no copy.
+   *
+   *   WebAssembly memory: [carry|  chunk bytes, unmasked by parse  ]
+   *                              lo ─────────── hi   (whole payloads)
+   *   chunk:                     [ … ▼ copied back here ▼ … ]  ◄── views for the handler
    */
-  private copyOut(codec: Codec, n: number): void {
+  private copyOut(codec: Codec, n: number, chunk: Uint8Array, carried: number): void {
     this.out = null;
     const bytes = codec.bytes;
     if (!codec.owns(bytes)) {
@@ -194,12 +203,18 @@ export class Decoder {
       const info = d[at];
       const flags = (info >>> 8) & 0xff;
       const whole = (info & 0x0f) >= 8 || ((flags & P_FIRST) !== 0 && (flags & P_MESSAGE_END) !== 0 && (info & 0x0f) !== 0);
-      if (!whole) continue;
+      if (!whole || d[at + 1] < carried) continue;
       if (d[at + 1] < lo) lo = d[at + 1];
       if (d[at + 1] + d[at + 2] > hi) hi = d[at + 1] + d[at + 2];
     }
     if (hi <= lo) return;
     const start = codec.base + lo;
+    if (isNodeBuffer(chunk) || !HAS_NODE_BUFFER) {
+      chunk.set(bytes.subarray(start, codec.base + hi), lo - carried);
+      this.out = chunk;
+      this.outStart = codec.base + carried;
+      return;
+    }
     const out = allocBytes(hi - lo);
     out.set(bytes.subarray(start, codec.base + hi));
     this.out = out;
