@@ -1,7 +1,6 @@
 // `wsframe inspect FILE|-`: the inspector on the command line (Node only: files, stdin,
 // node:zlib). Exit codes: 0 no problem found, 1 problems found, 2 usage error.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { detectAndInspect, type DetectOptions } from './detect.js';
 import { zlibInflater } from './inflate-node.js';
@@ -10,10 +9,6 @@ import { frameOrder, mergeCaptureReports, type FrameContextInfo } from './captur
 import { captureFormat } from './capture/pcap.js';
 import type { InspectionReport, Role } from './types.js';
 
-/** Captures from this size on are decoded on several threads by default (a worker takes some 40 ms to start). */
-const PARALLEL_MIN_BYTES = 8 * 1024 * 1024;
-/** Threads by default: one per core, at most this many. */
-const MAX_THREADS = 4;
 
 export const INSPECT_USAGE = `usage: wsframe inspect FILE|- [--format table|json] [--hex] [--role client|server] [--threads N]
   FILE   pcap, pcapng, HAR, hex dump (xxd, hexdump -C, Wireshark), bare hex, base64 or raw frame bytes
@@ -21,8 +16,7 @@ export const INSPECT_USAGE = `usage: wsframe inspect FILE|- [--format table|json
   --format table|json   output (default table)
   --hex                 show each frame's header bytes and fields
   --role client|server  who sent raw input (default: guessed from the MASK bit)
-  --threads N           threads decoding a pcap/pcapng table, by connection (default: one per
-                        core, up to ${MAX_THREADS}, for captures of 8 MiB or more; 1 for smaller ones)`;
+  --threads N           decode a pcap/pcapng table on N threads, split by connection (default 1)`;
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -92,12 +86,12 @@ export async function runInspect(args: readonly string[], io: CliIo = processIo)
     file = a;
   }
   if (file === undefined) return usage('no input given');
-  // A file that may be decoded on several threads is read into shared memory: the workers
-  // see the same bytes, not copies.
-  const mayShare = format === 'table' && threads !== 1 && (threads !== undefined || availableParallelism() > 1);
+  // A file decoded on several threads is read into shared memory: the workers see the same
+  // bytes, not copies.
+  const shared = format === 'table' && threads !== undefined && threads > 1;
   let bytes: Uint8Array;
   try {
-    bytes = file === '-' ? await io.readStdin() : readWhole(file, mayShare ? (threads !== undefined ? 0 : PARALLEL_MIN_BYTES) : Infinity);
+    bytes = file === '-' ? await io.readStdin() : readWhole(file, shared);
   } catch (error) {
     return usage(`cannot read '${file}': ${(error as Error).message}`);
   }
@@ -108,11 +102,14 @@ export async function runInspect(args: readonly string[], io: CliIo = processIo)
     return problemCount(report) > 0 ? 1 : 0;
   }
   // The table: each frame's row is made as the frame is read and kept as UTF-8 bytes (a
-  // large capture's frames and row strings are never all held); a large capture is split
-  // by connection between threads. Then the rows are put in frame order, numbered, and
-  // written as one buffer.
-  const count = captureFormat(bytes) === undefined ? 1
-    : threads ?? (bytes.length >= PARALLEL_MIN_BYTES ? Math.min(MAX_THREADS, availableParallelism()) : 1);
+  // large capture's frames and row strings are never all held); with --threads, a capture
+  // is split by connection between threads. Then the rows are put in frame order,
+  // numbered, and written as one buffer.
+  //
+  // Not the default: on the 2-vCPU machine of bench/results/inspect.md, 2 threads took
+  // 0.83 s where 1 took 0.73 s (medians of 6) for a 100 MB capture: each half took as long
+  // as the whole, the two threads' allocation and garbage collection sharing two cores.
+  const count = captureFormat(bytes) === undefined ? 1 : threads ?? 1;
   const job: TableJob = { hex, ...(role ? { role } : {}) };
   let parts: TablePart[];
   if (count === 1) {
@@ -134,12 +131,12 @@ export async function runInspect(args: readonly string[], io: CliIo = processIo)
   return problems > 0 ? 1 : 0;
 }
 
-/** The whole file; in shared memory when it is at least `shareFrom` bytes long. */
-function readWhole(file: string, shareFrom: number): Uint8Array {
+/** The whole file (in shared memory when `shared`). */
+function readWhole(file: string, shared: boolean): Uint8Array {
   const fd = openSync(file, 'r');
   try {
     const size = fstatSync(fd).size;
-    const out = size >= shareFrom ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size);
+    const out = shared ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size);
     let at = 0;
     while (at < size) {
       const n = readSync(fd, out, at, Math.min(size - at, 16 << 20), at);
