@@ -12,6 +12,7 @@ import { detectAndInspect } from '../src/inspect/detect.js';
 import { frameOrder } from '../src/inspect/capture/session.js';
 import { zlibInflater } from '../src/inspect/inflate-node.js';
 import { runInspect } from '../src/inspect/cli.js';
+import { ConnectionInspector } from '../src/inspect/capture/connection.js';
 import { formatTable } from '../src/inspect/table.js';
 import { cborEnd, jsonShaped, msgpackEnd } from '../src/inspect/shape.js';
 import type { InspectedFrame } from '../src/inspect/types.js';
@@ -131,6 +132,26 @@ describe('inspector fast paths', () => {
     const report = await detectAndInspect(bytes, { inflate: zlibInflater(), detail: 'summary', hexBytes: hex ? 256 : 32 });
     expect(code).toBe(1); // the capture has problems
     expect(out.join('\n')).toBe(formatTable(report, { hex }));
+  });
+});
+
+describe('ConnectionInspector calls that overlap', () => {
+  it('each push resolves to the frames its own bytes made, compressed or not, not awaited in between', async () => {
+    const inspector = new ConnectionInspector(1, { inflate: zlibInflater() });
+    const ext = 'permessage-deflate';
+    await inspector.push('client', upgradeRequest(ext));
+    await inspector.push('server', upgradeResponse(ext));
+    const sent = [
+      buildFrame({ opcode: 1, payload: deflated('first compressed '.repeat(30)), rsv1: true, mask: KEY }),
+      buildFrame({ opcode: 9, payload: utf8('ping'), mask: KEY }),
+      buildFrame({ opcode: 1, payload: deflated('second compressed '.repeat(30)), rsv1: true, mask: KEY }),
+      buildFrame({ opcode: 2, payload: Uint8Array.from([1, 2, 3]), mask: KEY }),
+    ];
+    const results = await Promise.all(sent.map((bytes) => inspector.push('client', bytes)));
+    expect(results.map((r) => r.map((f) => f.opcode))).toEqual([[1], [9], [1], [2]]);
+    expect(results[0][0].message?.text).toBe('first compressed '.repeat(30));
+    expect(results[2][0].message?.text).toBe('second compressed '.repeat(30));
+    expect(results.flat()).toEqual(inspector.frames);
   });
 });
 

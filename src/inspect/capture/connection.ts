@@ -51,16 +51,21 @@ export class ConnectionInspector {
 
   /** Bytes sent by `direction`; resolves to the frames they completed. */
   async push(direction: Role, data: Uint8Array, time?: number, packet?: number): Promise<InspectedFrame[]> {
+    // The frames these bytes made (calls may overlap: others' frames come after `end`).
     const first = this.frames.length;
-    if (this.write(direction, data, time, packet)) await this.flush();
-    return this.frames.slice(first);
+    const pending = this.write(direction, data, time, packet);
+    const end = this.frames.length;
+    if (pending) await this.flush();
+    return this.frames.slice(first, end);
   }
 
   /** `missing` bytes of `direction` are not in the capture. */
   async gap(direction: Role, missing: number, time?: number): Promise<InspectedFrame[]> {
     const first = this.frames.length;
-    if (this.writeGap(direction, missing, time)) await this.flush();
-    return this.frames.slice(first);
+    const pending = this.writeGap(direction, missing, time);
+    const end = this.frames.length;
+    if (pending) await this.flush();
+    return this.frames.slice(first, end);
   }
 
   /**
