@@ -1,6 +1,7 @@
 // `npm run bench [-- --quick]`: the codec micro-benchmarks (bench/run.mjs), then the
 // end-to-end comparison (bench/e2e/run.mjs), with the same flags. Tables are printed and
-// written to bench/results/ (codec.md/json, latest.md/json, throughput.svg, latency.svg),
+// written to bench/results/ (codec.md/json, latest.md/json, throughput.svg, latency.svg; a
+// --quick run to bench/results/quick/, not over the full run's files),
 // then how long each part took (the full run should stay under 15 minutes, --quick under 2).
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';

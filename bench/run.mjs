@@ -51,13 +51,14 @@ const { markdown, json } = runCodecBench({
 });
 console.log(markdown);
 if (only === null) {
-  const dir = join(root, 'bench', 'results');
+  // A quick run writes beside the full run's results, not over them.
+  const dir = join(root, 'bench', 'results', ...(quick ? ['quick'] : []));
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'codec.md'), markdown);
   // Four significant digits are more than the run-to-run noise.
   const round = (_key, value) => (typeof value === 'number' && !Number.isInteger(value) ? Number(value.toPrecision(4)) : value);
   writeFileSync(join(dir, 'codec.json'), `${JSON.stringify(json, round, 1)}\n`);
-  console.error(`bench: wrote bench/results/codec.md and codec.json in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.error(`bench: wrote bench/results/${quick ? 'quick/' : ''}codec.md and codec.json in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 } else {
   console.error('bench: --only run, results not written');
 }

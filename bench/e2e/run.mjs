@@ -1,7 +1,7 @@
 // End-to-end comparison: each server in its own process pinned to CPU 0, the load generator
 // in its own process pinned to CPU 1 (taskset where available), same machine, same run.
-// Writes bench/results/latest.md, latest.json and SVG charts; prints the tables and how long
-// each phase took.
+// Writes bench/results/latest.md, latest.json and SVG charts (--quick: in bench/results/quick/);
+// prints the tables and how long each phase took.
 //   node bench/e2e/run.mjs [--quick] [--servers a,b] [--reps N] [--seconds S]
 //                          [--only echo,broadcast,idle,deflate] [--rows 64x1024,16x65536b]
 // --only and --rows narrow the run to some phases or echo rows (connections x size, t or b
@@ -204,11 +204,14 @@ async function main() {
     console.error('e2e: narrowed run (--servers, --only or --rows): results not written');
     return;
   }
-  mkdirSync(results, { recursive: true });
-  writeFileSync(join(results, 'latest.json'), JSON.stringify({ ...stamp, runs, summary: report.summary }, null, 2));
-  writeFileSync(join(results, 'latest.md'), header(stamp) + `${took}\n\n` + report.markdown);
-  writeFileSync(join(results, 'throughput.svg'), barChart(report.chart));
-  writeFileSync(join(results, 'latency.svg'), latencyChart(report.latency));
+  // A quick run writes beside the full run's results, not over them.
+  const dir = quick ? join(results, 'quick') : results;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'latest.json'), JSON.stringify({ ...stamp, runs, summary: report.summary }, null, 2));
+  writeFileSync(join(dir, 'latest.md'), header(stamp) + `${took}\n\n` + report.markdown);
+  writeFileSync(join(dir, 'throughput.svg'), barChart(report.chart));
+  writeFileSync(join(dir, 'latency.svg'), latencyChart(report.latency));
+  console.error(`e2e: wrote ${quick ? 'bench/results/quick/' : 'bench/results/'}latest.md, latest.json and the charts`);
   console.log(header(stamp) + `${took}\n\n` + report.markdown);
 }
 
