@@ -108,7 +108,7 @@ describe('inspector fast paths', () => {
     expect(streamed.connections).toEqual(report.connections);
     expect(streamed.problems).toEqual(report.problems);
     expect(streamed.notes).toEqual(report.notes);
-    const order = frameOrder(seen.map((f) => f.time ?? 0), seen.map((f) => f.packet ?? 0));
+    const order = frameOrder(seen.map((f) => f.time ?? 0), seen.map((f) => f.packet ?? 0), seen.map((f) => f.connection));
     expect(order.map((i) => row(seen[i]))).toEqual(report.frames.map(row));
     // The capture holds every kind of row: compressed, fragmented, problems, truncated.
     expect(report.frames.some((f) => f.message?.inflated)).toBe(true);

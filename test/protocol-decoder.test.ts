@@ -9,6 +9,8 @@ import { binary, close, CORES, decode, error, expectDecode, ping, pong, Recorder
 import { ROLES, Wire, type Role } from './protocol/wire.js';
 
 const NOOP: DecoderHandler = { onMessage() {}, onPing() {}, onPong() {}, onClose() {}, onError() {} };
+/** A handler that keeps every message and ping payload it is given. */
+const record = (into: Uint8Array[]): DecoderHandler => ({ ...NOOP, onMessage: (d) => void into.push(d), onPing: (d) => void into.push(d) });
 
 /** A mixed stream: small and large, fragmented and whole messages, controls between. */
 function mixed(role: Role, rng: Rng): { wire: Wire; payloads: Uint8Array[] } {
@@ -35,37 +37,32 @@ describe.each(CORES)('Decoder (%s core)', (_core, codec) => {
       expectDecode(codec, w, [text('ok'), want], { role });
     });
 
-    it('payloads are copies the handler owns: still intact after every later feed', () => {
-      const rng = new Rng(`ownership ${role}`);
+    /** Message and ping payloads the handler got (and kept) from a mixed stream fed in 300 random chunks, each made by `chunk`. */
+    const keptFromRandomChunks = (label: string, chunk: (bytes: Uint8Array) => Uint8Array) => {
+      const rng = new Rng(`${label} ${role}`);
       const { wire, payloads } = mixed(role, rng);
       const kept: Uint8Array[] = [];
-      const handler: DecoderHandler = { ...NOOP, onMessage: (d) => void kept.push(d), onPing: (d) => void kept.push(d) };
-      const decoder = new Decoder({ role, codec }, handler);
+      const decoder = new Decoder({ role, codec }, record(kept));
       const bytes = wire.bytes;
       const cuts = rng.cuts(bytes.length, 300);
       for (let i = 0, a = 0; i <= cuts.length; i++) {
         const b = i < cuts.length ? cuts[i] : bytes.length;
-        decoder.feed(bytes.slice(a, b));
+        decoder.feed(chunk(bytes.slice(a, b)));
         a = b;
       }
-      expect(kept.map(show), rng.note).toEqual(payloads.map(show));
+      return { kept, payloads, note: rng.note };
+    };
+
+    it('payloads are copies the handler owns: still intact after every later feed', () => {
+      const { kept, payloads, note } = keptFromRandomChunks('ownership', (b) => b);
+      expect(kept.map(show), note).toEqual(payloads.map(show));
       for (const k of kept) if (k.length > 0) expect(k.buffer).not.toBe(codec.bytes.buffer);
     });
 
     it('Buffer chunks (as sockets read them): payloads are Buffers the handler owns, intact after every later feed', () => {
-      const rng = new Rng(`buffer chunks ${role}`);
-      const { wire, payloads } = mixed(role, rng);
-      const kept: Uint8Array[] = [];
-      const handler: DecoderHandler = { ...NOOP, onMessage: (d) => void kept.push(d), onPing: (d) => void kept.push(d) };
-      const decoder = new Decoder({ role, codec }, handler);
-      const bytes = wire.bytes;
-      const cuts = rng.cuts(bytes.length, 300);
-      for (let i = 0, a = 0; i <= cuts.length; i++) {
-        const b = i < cuts.length ? cuts[i] : bytes.length;
-        decoder.feed(Buffer.from(bytes.slice(a, b).buffer)); // a Buffer over its own memory, as a socket read
-        a = b;
-      }
-      expect(kept.map(show), rng.note).toEqual(payloads.map(show));
+      // A Buffer over its own memory, as a socket read.
+      const { kept, payloads, note } = keptFromRandomChunks('buffer chunks', (b) => Buffer.from(b.buffer));
+      expect(kept.map(show), note).toEqual(payloads.map(show));
       for (const k of kept) {
         expect(Buffer.isBuffer(k)).toBe(true);
         // Never the WebAssembly core's memory (the js core's input is the chunk itself).
@@ -79,7 +76,6 @@ describe.each(CORES)('Decoder (%s core)', (_core, codec) => {
       w.frame(0x2, new Uint8Array(500).fill(5));
       w.frame(0x1, 'second message');
       const want = ['ping payload', new Uint8Array(500).fill(5), 'second message'].map((p) => show(typeof p === 'string' ? new TextEncoder().encode(p) : p));
-      const record = (into: Uint8Array[]): DecoderHandler => ({ ...NOOP, onMessage: (d) => void into.push(d), onPing: (d) => void into.push(d) });
       // Buffers over their own memory, as socket reads are (Buffer.from(bytes) would copy into
       // the shared pool, where copies made by the Decoder may land too).
       const whole: Uint8Array[] = [];

@@ -95,9 +95,8 @@ export async function runInspect(args: readonly string[], io: CliIo = processIo)
   } catch (error) {
     return usage(`cannot read '${file}': ${(error as Error).message}`);
   }
-  const options = { inflate: zlibInflater(), hexBytes: hex ? 256 : 32, ...(role ? { role } : {}) };
   if (format === 'json') {
-    const report = await detectAndInspect(bytes, { ...options, detail: 'full' });
+    const report = await detectAndInspect(bytes, { ...inspectOptions(hex, role), detail: 'full' });
     for (const chunk of formatJson(report)) io.stdout(chunk);
     return problemCount(report) > 0 ? 1 : 0;
   }
@@ -129,6 +128,11 @@ export async function runInspect(args: readonly string[], io: CliIo = processIo)
   if (io.stdoutBytes !== undefined) io.stdoutBytes(out);
   else io.stdout(new TextDecoder().decode(out));
   return problems > 0 ? 1 : 0;
+}
+
+/** What both outputs inspect with: zlib for compressed messages, more hex with --hex. */
+function inspectOptions(hex: boolean, role: Role | undefined): DetectOptions {
+  return { inflate: zlibInflater(), hexBytes: hex ? 256 : 32, ...(role ? { role } : {}) };
 }
 
 /** The whole file (in shared memory when `shared`). */
@@ -181,8 +185,7 @@ async function tablePart(bytes: Uint8Array, job: TableJob): Promise<TablePart> {
   const encoder = new TextEncoder();
   let layout: TableLayout | undefined;
   const options: DetectOptions = {
-    inflate: zlibInflater(), detail: 'summary', hexBytes: job.hex ? 256 : 32,
-    ...(job.role ? { role: job.role } : {}), ...(job.shard ? { shard: job.shard } : {}),
+    ...inspectOptions(job.hex, job.role), detail: 'summary', ...(job.shard ? { shard: job.shard } : {}),
     onFrames: (frames, context) => {
       part.context ??= context;
       layout ??= tableLayout(context.connections, context.startTime, { hex: job.hex });
@@ -256,7 +259,6 @@ if (!isMainThread && parentPort !== null && (workerData as { kind?: string } | n
   const job = workerData as TableJob & { bytes: Uint8Array };
   const port = parentPort;
   void tablePart(job.bytes, job).then((part) => {
-    const rows = part.rows.slice(); // its own buffer, to transfer
-    port.postMessage({ ...part, rows }, [rows.buffer]);
+    port.postMessage(part, [part.rows.buffer as ArrayBuffer]); // the rows' buffer is the worker's own (not shared): moved, not copied
   });
 }

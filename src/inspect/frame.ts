@@ -119,6 +119,11 @@ export class WireFrame implements InspectedFrame {
   }
 }
 
+/** A frame as a plain object (a WireFrame's accessors made into properties), for spreading. */
+export function plainFrame(f: InspectedFrame): InspectedFrame {
+  return f instanceof WireFrame ? f.toJSON() : f;
+}
+
 /**
  * Reads the frame whose header bytes are `header` (read as `h`) at stream offset `at`, with
  * `captured` payload bytes present in `payload`, which is unmasked in place when masked (the

@@ -17,9 +17,8 @@ export interface RawHeader {
   readonly length: number;
   /** The 64-bit form had its most significant bit set. */
   readonly lengthMsb: boolean;
+  /** Header bytes; when MASK is set, the masking key is the last 4 of them. */
   readonly headerLength: number;
-  /** Offset of the masking key in the buffer, -1 when unmasked. */
-  readonly keyAt: number;
 }
 
 const TWO_32 = 0x1_0000_0000;
@@ -51,7 +50,6 @@ export function readHeader(buf: Uint8Array, p: number): RawHeader | number {
   }
   return {
     b0, b1, opcode: b0 & 0x0f, masked, encoding, length, lengthMsb, headerLength,
-    keyAt: masked ? p + 2 + lengthBytes : -1,
   };
 }
 

@@ -8,11 +8,16 @@ import { cborEnd, jsonShaped, msgpackEnd } from './shape.js';
 import type { PayloadViews } from './types.js';
 
 const lossy = new TextDecoder('utf-8', { fatal: false });
-let validator: Codec | undefined;
+let shared: Codec | undefined;
+
+/** The codec the inspector uses when it is given none (made on first use). */
+export function inspectorCodec(): Codec {
+  return shared ??= createCodec();
+}
 
 /** True when the bytes are valid UTF-8 (the codec's validator; no exception on failure). */
 function isUtf8(bytes: Uint8Array): boolean {
-  return (validator ??= createCodec()).validateUtf8(bytes, 0) === 0;
+  return inspectorCodec().validateUtf8(bytes, 0) === 0;
 }
 
 /** '00'…'ff'. */
@@ -68,12 +73,6 @@ export function stringifyValue(value: unknown): string {
   return text.length > MAX_VIEW_CHARS ? `${text.slice(0, MAX_VIEW_CHARS)}…` : text;
 }
 
-/** Structured payloads worth trying as JSON: an object or array, after whitespace. */
-function jsonLike(text: string): boolean {
-  const t = text.trim();
-  return (t.startsWith('{') && t.endsWith('}')) || (t.startsWith('[') && t.endsWith(']'));
-}
-
 /**
  * The decoded views of a complete message (`text` when it is a text message). A decoder
  * runs only when a structural check says the bytes can be exactly one value of its format.
@@ -81,8 +80,9 @@ function jsonLike(text: string): boolean {
 export function payloadViews(data: Uint8Array, text: string | undefined, maxBytes: number): PayloadViews {
   const views: PayloadViews = {};
   if (data.length === 0 || data.length > maxBytes) return views;
-  const asText = text ?? (jsonShaped(data) && looksLikeText(data) ? decodeText(data) : undefined);
-  if (asText !== undefined && jsonLike(asText)) {
+  // Only an object or array is tried as JSON (`text`, when given, is `data` decoded).
+  const asText = jsonShaped(data) ? text ?? (looksLikeText(data) ? decodeText(data) : undefined) : undefined;
+  if (asText !== undefined) {
     try {
       views.json = stringifyValue(JSON.parse(asText));
     } catch { /* not JSON */ }

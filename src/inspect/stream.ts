@@ -10,12 +10,10 @@
 // Framing is synchronous (write, cut); only inflation is asynchronous. feed, gap and finish
 // do their framing when called and queue the inflation, so they may be called without
 // awaiting each other; write + flush is the same without a promise per chunk.
-import type { Codec } from '../codec/types.js';
-import { createCodec } from '../codec/index.js';
 import { readHeader, type RawHeader } from './header.js';
 import { bytesPreview, PREVIEW_CHARS, readFrame, type FrameContext, type WireFrame } from './frame.js';
 import { inflateMessage, nextWindow, streamInflater } from './inflate.js';
-import { decodeText, payloadViews, printable, viewPreview } from './payload.js';
+import { decodeText, inspectorCodec, payloadViews, printable, viewPreview } from './payload.js';
 import { problem } from './problems.js';
 import { isControlOpcode, isReservedOpcode, opcodeName } from './registry.js';
 import type {
@@ -34,7 +32,6 @@ interface OpenMessage {
 }
 
 const EMPTY = new Uint8Array(0);
-let sharedCodec: Codec | undefined;
 
 // Payload copies are carved from shared slabs: one ArrayBuffer per MiB of small payloads
 // instead of one per frame (each one external memory that the garbage collector tracks).
@@ -100,7 +97,7 @@ export class StreamInspector {
     this.maxInflated = options.maxInflated ?? 64 * 1024 * 1024;
     this.inflater = options.inflate ?? (this.deflate ? streamInflater(this.maxInflated) : undefined);
     this.ctx = {
-      codec: options.codec ?? (sharedCodec ??= createCodec()),
+      codec: options.codec ?? inspectorCodec(),
       role: options.role, deflate: this.deflate !== null, hexBytes: options.hexBytes ?? 256,
     };
   }

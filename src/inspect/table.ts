@@ -2,7 +2,7 @@
 // (number, time, direction, FIN, opcode, mask, length, preview), each problem on a line of
 // its own under its frame, connections and notes at the end.
 import { hexView } from './payload.js';
-import { WireFrame } from './frame.js';
+import { plainFrame } from './frame.js';
 import type { InspectedFrame, InspectionReport } from './types.js';
 
 export interface TableOptions {
@@ -133,7 +133,7 @@ export function* formatJson(report: InspectionReport, maxBytes = 1024): Generato
   for (let i = 0; i < frames.length; i++) {
     const f = frames[i];
     const m = f.message;
-    const plain = f instanceof WireFrame ? f.toJSON() : f;
+    const plain = plainFrame(f);
     const shown = m === undefined || (!m.inflated && m.frames === 1) ? { ...plain, message: m && { ...m, data: undefined } } : plain;
     yield `${JSON.stringify(shown, replacer)}${i + 1 < frames.length ? ',' : ''}`;
   }

@@ -8,7 +8,7 @@
 // it is shown, and a text search decodes each message's text when it runs.
 import { decodeText, hexView, payloadViews } from '../../src/inspect/payload.js';
 import type { InspectedFrame } from '../../src/inspect/types.js';
-import { WireFrame } from '../../src/inspect/frame.js';
+import { plainFrame } from '../../src/inspect/frame.js';
 
 /** Cells per row: No., Time, Conn, Dir, Opcode, Flags, Length, Preview, Problems. */
 export const CELLS = 9;
@@ -109,8 +109,7 @@ export class FrameStore {
    */
   detail(pos: number): InspectedFrame {
     const f = this.frames[pos];
-    const plain = f instanceof WireFrame ? f.toJSON() : f;
-    const out: InspectedFrame = { ...plain, header: f.header.slice(), payload: f.payload.slice(), problems: [...f.problems] };
+    const out: InspectedFrame = { ...plainFrame(f), header: f.header.slice(), payload: f.payload.slice(), problems: [...f.problems] };
     if (f.hex !== undefined) out.hex = hexView(f.payload, HEX_BYTES);
     const m = f.message;
     if (m !== undefined) {

@@ -90,7 +90,7 @@ function orient(c: TcpConnection): { client: 0 | 1; handshake: boolean; websocke
 const BATCH = 256;
 
 async function inspectConnection(c: TcpConnection, options: ConnectionOptions, sink?: (frames: readonly InspectedFrame[]) => void): Promise<{
-  frames: InspectedFrame[]; report: ConnectionReport; problems: InspectionReport['problems']; rsv1: boolean;
+  frames: InspectedFrame[]; report: ConnectionReport; problems: InspectionReport['problems'];
 }> {
   let rsv1 = false;
   const hand = (frames: readonly InspectedFrame[]): void => {
@@ -138,7 +138,6 @@ async function inspectConnection(c: TcpConnection, options: ConnectionOptions, s
       } : {}),
     },
     problems: problems.map((p) => ({ ...p, connection: c.id })),
-    rsv1,
   };
 }
 
@@ -147,10 +146,9 @@ async function inspectConnection(c: TcpConnection, options: ConnectionOptions, s
  * connection, then as given. `time[i]`, `packet[i]` and `connection[i]` are frame i's (0
  * when it has none); frames of one connection must be given in stream order.
  */
-export function frameOrder(time: ArrayLike<number>, packet: ArrayLike<number>, connection?: ArrayLike<number>): number[] {
+export function frameOrder(time: ArrayLike<number>, packet: ArrayLike<number>, connection: ArrayLike<number>): number[] {
   const order = Array.from({ length: time.length }, (_, i) => i);
-  if (connection === undefined) order.sort((x, y) => time[x] - time[y] || packet[x] - packet[y] || x - y);
-  else order.sort((x, y) => time[x] - time[y] || packet[x] - packet[y] || connection[x] - connection[y] || x - y);
+  order.sort((x, y) => time[x] - time[y] || packet[x] - packet[y] || connection[x] - connection[y] || x - y);
   return order;
 }
 
@@ -172,7 +170,7 @@ export function numberFrames(frames: InspectedFrame[]): InspectedFrame[] {
 
 /** Every WebSocket connection in a pcap or pcapng file, decoded. */
 export async function inspectCapture(bytes: Uint8Array, options: CaptureOptions = {}): Promise<InspectionReport> {
-  const { onFrames, ...rest } = options;
+  const { onFrames, shard, ...inspect } = options;
   // Views of a plain Uint8Array are cheaper to make than a Buffer's (no Buffer constructor).
   if (Object.getPrototypeOf(bytes) !== Uint8Array.prototype) bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const tcp = new Reassembler(bytes);
@@ -184,8 +182,6 @@ export async function inspectCapture(bytes: Uint8Array, options: CaptureOptions 
   const problems: InspectionReport['problems'] = [];
   const context: FrameContextInfo = file.firstTime === undefined ? { connections: tcp.count } : { connections: tcp.count, startTime: file.firstTime };
   const sink = onFrames === undefined ? undefined : (batch: readonly InspectedFrame[]): void => onFrames(batch, context);
-  const shard = options.shard;
-  const { shard: _shard, ...inspect } = rest;
   for (const c of tcp.finish(shard === undefined ? undefined : (id) => (id - 1) % shard.count === shard.index)) {
     const r = await inspectConnection(c, inspect, sink);
     for (const d of c.directions) d.pieces = []; // the frames hold what they need

@@ -166,10 +166,10 @@ function assemble(bytes: Uint8Array, r: RawDirection, out: TcpDirection): void {
   let sorted = true;
   for (let i = 0; i < n; i++) {
     offset[i] = (r.seq[i] - ref) | 0;
-    if (offset[i] < base) base = offset[i];
+    // Without the SYN, the lowest sequence number starts the stream.
+    if (r.isn === undefined && offset[i] < base) base = offset[i];
     if (i > 0 && offset[i] < offset[i - 1]) sorted = false;
   }
-  if (r.isn !== undefined) base = 0;
   // Placed by sequence number, ties in arrival order (the sort is stable).
   const order = Array.from({ length: n }, (_, i) => i);
   if (!sorted) order.sort((x, y) => offset[x] - offset[y]);
