@@ -12,9 +12,9 @@ import {
   closePayload, OPCODE_BINARY, OPCODE_CLOSE, OPCODE_CONTINUATION, OPCODE_PING, OPCODE_PONG, OPCODE_TEXT,
 } from './protocol/encoder.js';
 import type { FrameError } from './codec/errors.js';
-import { Writer } from './connection/writer.js';
+import { receiveEnd, receiveStart, Writer } from './connection/writer.js';
 import { resolveConnectionOptions, type ConnectionOptions, type ResolvedConnectionOptions } from './connection/options.js';
-import { BINARY_TYPES, fromPayload, isBlob, toPayload, type BinaryType, type SendData } from './connection/convert.js';
+import { BINARY_TYPES, fromPayload, isBinaryData, isBlob, toPayload, type BinaryType, type SendData } from './connection/convert.js';
 import {
   addListener, getAttribute, removeListener, setAttribute,
   type EventFactory, type EventListenerLike, type WsEvent,
@@ -171,7 +171,9 @@ export class WebSocket extends EventEmitter {
       ));
       return;
     }
-    const { bytes, binary } = toPayload(data);
+    // Two calls rather than one returning both: no object per message.
+    const bytes = toPayload(data);
+    const binary = isBinaryData(data);
     if (this._sendQueue !== null || this.compresses(bytes, o)) {
       this.enqueueSend((next) => this.deliver(bytes, binary, o, cb, next));
       return;
@@ -241,7 +243,7 @@ export class WebSocket extends EventEmitter {
     if (this._readyState === WebSocket.CONNECTING) {
       throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
     }
-    const bytes = data === undefined ? EMPTY : toPayload(data).bytes;
+    const bytes = data === undefined ? EMPTY : toPayload(data);
     if (bytes.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
     if (this._readyState !== WebSocket.OPEN) {
       this.afterClose(cb);
@@ -450,7 +452,12 @@ export class WebSocket extends EventEmitter {
         codec: o.codec, allowRsv1: this._deflate !== null,
       }, inbound);
     }
-    decoder.feed(chunk);
+    receiveStart();
+    try {
+      decoder.feed(chunk);
+    } finally {
+      receiveEnd();
+    }
   }
 
   /** @internal The Writer, created with the first frame sent. */

@@ -260,6 +260,67 @@ describe('the writer', () => {
   });
 });
 
+describe('the writer, sends made while a read is decoded', () => {
+  // Masked client frames, as one chunk of received bytes.
+  const frames = (peer: { encoder: { text(s: string): Uint8Array[] } }, ...texts: string[]): Buffer =>
+    Buffer.concat(texts.flatMap((t) => peer.encoder.text(t)));
+
+  it('echoes sent from message handlers leave in one write before the data listener returns', async () => {
+    const { ws, socket, peer } = serverOverPair();
+    ws.on('message', (data) => ws.send(`echo ${String(data)}`));
+    const write = vi.spyOn(socket, 'write');
+    socket.emit('data', frames(peer, 'a', 'b', 'c'));
+    expect(write).toHaveBeenCalledTimes(1); // no tick has passed
+    await until(() => peer.messages.length === 3);
+    expect(peer.messages.map((m) => String(m.data))).toEqual(['echo a', 'echo b', 'echo c']);
+  });
+
+  it('a broadcast from one read flushes every connection it reached, once each', async () => {
+    const a = serverOverPair();
+    const b = serverOverPair();
+    a.ws.on('message', (data) => { a.ws.send(data); b.ws.send(data); b.ws.send(data); });
+    const writeA = vi.spyOn(a.socket, 'write');
+    const writeB = vi.spyOn(b.socket, 'write');
+    a.socket.emit('data', frames(a.peer, 'x', 'y'));
+    expect(writeA).toHaveBeenCalledTimes(1);
+    expect(writeB).toHaveBeenCalledTimes(1);
+    await until(() => b.peer.messages.length === 4 && a.peer.messages.length === 2);
+    expect(b.peer.messages.map((m) => String(m.data))).toEqual(['x', 'x', 'y', 'y']);
+  });
+
+  it('a read decoded inside another read is flushed when the outer one ends', async () => {
+    const a = serverOverPair();
+    const b = serverOverPair();
+    const writeB = vi.spyOn(b.socket, 'write');
+    b.ws.on('message', (data) => b.ws.send(`b got ${String(data)}`));
+    let afterInner = -1;
+    a.ws.on('message', () => {
+      b.socket.emit('data', frames(b.peer, 'inner'));
+      afterInner = writeB.mock.calls.length;
+    });
+    a.socket.emit('data', frames(a.peer, 'outer'));
+    expect(afterInner).toBe(0);
+    expect(writeB).toHaveBeenCalledTimes(1);
+    await until(() => b.peer.messages.length === 1);
+    expect(String(b.peer.messages[0].data)).toBe('b got inner');
+  });
+
+  it('a handler that throws still lets its sends out, and later sends are batched per tick again', async () => {
+    const { ws, socket, peer } = serverOverPair();
+    ws.on('message', (data) => { ws.send(data); throw new Error('handler failed'); });
+    const write = vi.spyOn(socket, 'write');
+    expect(() => socket.emit('data', frames(peer, 'boom'))).toThrow('handler failed');
+    expect(write).toHaveBeenCalledTimes(1);
+    ws.send('later');
+    ws.send('later too');
+    expect(write).toHaveBeenCalledTimes(1); // waits for the tick's end, as outside any read
+    await tick();
+    expect(write).toHaveBeenCalledTimes(2);
+    await until(() => peer.messages.length === 3);
+    expect(peer.messages.map((m) => String(m.data))).toEqual(['boom', 'later', 'later too']);
+  });
+});
+
 describe('bufferedAmount', () => {
   it('counts frames queued this tick, then what the socket holds', async () => {
     const { ws, socket } = serverOverPair();

@@ -7,14 +7,19 @@ export const BINARY_TYPES: readonly BinaryType[] = ['nodebuffer', 'arraybuffer',
 /** What send() accepts besides a Blob (which is read asynchronously first). */
 export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView | readonly Buffer[] | number;
 
-/** The bytes to send for `data`, and whether they are binary by default. */
-export function toPayload(data: SendData): { bytes: Uint8Array; binary: boolean } {
-  if (typeof data === 'string') return { bytes: utf8Bytes(data), binary: false };
-  if (data instanceof Uint8Array) return { bytes: data, binary: true };
-  if (ArrayBuffer.isView(data) || data instanceof ArrayBuffer) return { bytes: viewBytes(data), binary: true };
-  if (Array.isArray(data)) return { bytes: Buffer.concat(data as Buffer[]), binary: true };
+/** The bytes to send for `data`. */
+export function toPayload(data: SendData): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (typeof data === 'string') return utf8Bytes(data);
+  if (ArrayBuffer.isView(data) || data instanceof ArrayBuffer) return viewBytes(data);
+  if (Array.isArray(data)) return Buffer.concat(data as Buffer[]);
   // ws sends anything else as its string form (numbers, say).
-  return { bytes: utf8Bytes(String(data)), binary: false };
+  return utf8Bytes(String(data));
+}
+
+/** Whether `data` goes out as a binary message by default (text: strings and what ws stringifies). */
+export function isBinaryData(data: SendData): boolean {
+  return data instanceof Uint8Array || ArrayBuffer.isView(data) || data instanceof ArrayBuffer || Array.isArray(data);
 }
 
 /** A received binary payload in the shape `binaryType` asks for. */

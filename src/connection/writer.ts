@@ -5,7 +5,7 @@
 // per-write cost is what we save. Nothing is kept between ticks, so an idle connection
 // holds no buffer at all.
 //
-//   send, send, send ─► [payload, bits] … ──(process.nextTick)──► [hdr|p|hdr|p|hdr|p] ─► write
+//   send, send, send ─► [payload, bits] … ──(end of the read, else process.nextTick)──► [hdr|p|hdr|p|hdr|p] ─► write
 //   send(big) ─► … [hdr|p|hdr] [big payload, as is] … ─► cork, write, write, uncork
 //
 // The one-buffer case writes from a scratch buffer shared by every connection of the
@@ -24,6 +24,30 @@ const LARGE = 16 * 1024;
 /** The scratch buffer's size: flushes larger than this get their own buffer. */
 const SCRATCH_SIZE = 64 * 1024;
 let scratch: Uint8Array | null = null;
+
+/**
+ * While received bytes are being decoded (`receiving` > 0: inside a socket's 'data'
+ * listener), writers given frames wait here and are flushed when the outermost receive
+ * returns, instead of each scheduling a process.nextTick: an echo or a broadcast made in a
+ * message handler goes out at the end of that read, with no tick job per writer per read.
+ */
+let receiving = 0;
+const held: Writer[] = [];
+
+/** Marks the start of decoding a received chunk (see `receiving`). */
+export function receiveStart(): void {
+  receiving++;
+}
+
+/** Marks its end: the outermost one flushes every writer that was given frames meanwhile. */
+export function receiveEnd(): void {
+  if (--receiving > 0) return;
+  try {
+    for (let i = 0; i < held.length; i++) held[i].flush();
+  } finally {
+    held.length = 0;
+  }
+}
 
 type Callback = (error?: Error | null) => void;
 
@@ -75,11 +99,12 @@ export class Writer {
     if (cb) this.callbacks.push(cb);
     if (!this.scheduled) {
       this.scheduled = true;
-      process.nextTick(flushWriter, this);
+      if (receiving > 0) held.push(this);
+      else process.nextTick(flushWriter, this);
     }
   }
 
-  /** Encodes and writes everything queued, now (the tick-end flush, or before closing). */
+  /** Encodes and writes everything queued, now (the end of a read or tick, or before closing). */
   flush(): void {
     this.scheduled = false;
     const payloads = this.payloads;

@@ -62,9 +62,10 @@ let sharedCodec: Codec | undefined;
 /**
  * Codecs in the middle of a parse. A handler may feed another Decoder that shares the
  * codec (a synchronous in-memory pipe, say); that nested feed must not overwrite the
- * descriptors being read, so it gets a codec of its own.
+ * descriptors being read, so it gets a codec of its own. Nested parses end in reverse
+ * order: a stack (push and pop allocate nothing; a Set's add and delete did, per chunk).
  */
-const busy = new Set<Codec>();
+const busy: Codec[] = [];
 
 /** Validates Decoder options once, with errors that name the allowed values. */
 function resolve(options: DecoderOptions): Required<Omit<DecoderOptions, 'codec'>> & { codec: Codec } {
@@ -146,13 +147,13 @@ export class Decoder {
   }
 
   private parse(chunk: Uint8Array): void {
-    if (busy.has(this.codec)) this.codec = createCodec({ core: this.codec.core });
+    if (busy.length > 0 && busy.includes(this.codec)) this.codec = createCodec({ core: this.codec.core });
     const codec = this.codec;
-    busy.add(codec);
+    busy.push(codec);
     try {
       this.parseWith(codec, chunk);
     } finally {
-      busy.delete(codec);
+      busy.pop();
     }
   }
 
