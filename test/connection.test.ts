@@ -204,6 +204,27 @@ describe('the writer', () => {
     expect(received).toEqual(Array.from({ length: 100 }, (_, i) => `m${i}`));
   });
 
+  it('after a flush the writer references none of the payloads or buffers it wrote', async () => {
+    const { ws, peer } = serverOverPair();
+    type Slots = { payloads: Uint8Array[]; out: Uint8Array[]; count: number };
+    const writer = (): Slots => (ws as unknown as { _writer: Slots })._writer;
+    ws.send(Buffer.alloc(100, 1));
+    ws.send(Buffer.alloc(32 * 1024, 2)); // large: its own buffer, under a cork
+    ws.send('small after');
+    await tick();
+    expect(writer().count).toBe(0);
+    expect(writer().payloads.length).toBe(3);
+    expect(writer().payloads.every((p) => p.length === 0)).toBe(true);
+    expect(writer().out.every((b) => b.length === 0)).toBe(true);
+    // A burst beyond the kept slots leaves fresh (empty) arrays behind.
+    for (let i = 0; i < 100; i++) ws.send(`burst ${i}`);
+    await tick();
+    expect(writer().payloads.length).toBe(0);
+    await until(() => peer.messages.length === 103);
+    expect(peer.messages.map((m) => m.data.length).slice(0, 3)).toEqual([100, 32 * 1024, 11]);
+    expect(String(peer.messages[102].data)).toBe('burst 99');
+  });
+
   it('sends in different ticks are different writes; large payloads go under one cork', async () => {
     const { ws, socket, peer } = serverOverPair();
     const write = vi.spyOn(socket, 'write');
