@@ -173,8 +173,8 @@ try {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
         '--disable-component-update', '--disable-sync', '--disable-quic'],
     });
-    try {
-      chromiumVersion = await browser.version();
+    // One fresh tab per run, `runs` runs; the report shows the median run (and every run's time).
+    const pageRun = async () => {
       const tab = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       const errors = [];
       tab.on('pageerror', (e) => errors.push(e.message));
@@ -207,14 +207,26 @@ try {
       });
       await new Promise((r) => setTimeout(r, 300));
       const lastRow = await tab.evaluate(() => [...document.querySelectorAll('#frames tbody tr[data-index]')].pop()?.dataset.index);
-      page = {
+      await tab.close();
+      return {
         seconds, ...probe, lastRow: Number(lastRow), errors,
         all: new RegExp(`\\b${gen.frames} of ${gen.frames} shown`).test(probe.summary) && !/\(first \d+\)/.test(probe.summary),
       };
+    };
+    try {
+      chromiumVersion = await browser.version();
+      const pageRuns = [];
+      for (let r = 0; r < runs; r++) {
+        pageRuns.push(await pageRun());
+        process.stderr.write(`${pageRuns[r].seconds.toFixed(2)} s `);
+      }
+      const sorted = [...pageRuns].sort((a, b) => a.seconds - b.seconds);
+      page = { ...sorted[Math.floor((sorted.length - 1) / 2)], runs: pageRuns.map((x) => x.seconds), allRuns: pageRuns.every((x) => x.all),
+        worstGap: Math.max(0, ...pageRuns.flatMap((x) => [...x.interval, ...x.raf])) };
     } finally {
       await browser.close();
     }
-    process.stderr.write(`${page.seconds.toFixed(2)} s\n`);
+    process.stderr.write('\n');
   }
 
   // ── report ──
@@ -243,11 +255,11 @@ try {
   }
   if (page) {
     const ratio = page.seconds / cli.seconds;
-    lines.push(`| the page in Chromium: file input → table of all frames, "done" | ${page.seconds.toFixed(2)} s | ${ratio.toFixed(2)}× the CLI | ≤ 2× the CLI: ${ratio <= 2 && page.all ? 'met' : 'missed'} |`);
+    lines.push(`| the page in Chromium: file input → table of all frames, "done" (median of ${page.runs.length}, a fresh tab each) | ${page.seconds.toFixed(2)} s [${page.runs.map((x) => x.toFixed(2)).join(', ')}] | ${ratio.toFixed(2)}× the CLI | ≤ 2× the CLI: ${ratio <= 2 && page.allRuns ? 'met' : 'missed'} |`);
     const gi = page.interval;
     const gr = page.raf;
-    lines.push('', `Main thread while the page decoded (from \`setInputFiles\` to done): setInterval(16 ms) gaps max ${Math.max(0, ...gi).toFixed(0)} ms, p99 ${pct(gi, 0.99).toFixed(0)} ms (${gi.length} ticks); `
-      + `requestAnimationFrame gaps max ${Math.max(0, ...gr).toFixed(0)} ms, p99 ${pct(gr, 0.99).toFixed(0)} ms (${gr.length} frames). Responsive (max gap ≤ 200 ms): ${Math.max(0, ...gi, ...gr) <= 200 ? 'yes' : 'no'}.`
+    lines.push('', `Main thread while the page decoded (the median run, from \`setInputFiles\` to done): setInterval(16 ms) gaps max ${Math.max(0, ...gi).toFixed(0)} ms, p99 ${pct(gi, 0.99).toFixed(0)} ms (${gi.length} ticks); `
+      + `requestAnimationFrame gaps max ${Math.max(0, ...gr).toFixed(0)} ms, p99 ${pct(gr, 0.99).toFixed(0)} ms (${gr.length} frames). Largest gap in any run: ${page.worstGap.toFixed(0)} ms; responsive (every run's largest gap ≤ 200 ms): ${page.worstGap <= 200 ? 'yes' : 'no'}.`
       + (gi.length < 100 ? ' (Under 100 ticks: the p99 is the largest gap.)' : ''));
     lines.push('', `Page status: "${page.status}"; summary: "${page.summary}"; last row after scrolling to the end: ${page.lastRow}${page.all ? '' : ' — the table does NOT hold every frame'}.${page.errors.length ? ` Page errors: ${page.errors.join('; ')}` : ''}`);
   }
