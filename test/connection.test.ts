@@ -309,6 +309,20 @@ describe('the writer, sends made while a read is decoded', () => {
     expect(b.peer.messages.map((m) => String(m.data))).toEqual(['x', 'x', 'y', 'y']);
   });
 
+  it('a flush that throws leaves the other writers of that read to flush at the end of the tick', async () => {
+    const a = serverOverPair();
+    const b = serverOverPair();
+    a.ws.on('message', (data) => { a.ws.send(data); b.ws.send(data); });
+    vi.spyOn(a.socket, 'write').mockImplementationOnce(() => { throw new Error('write failed'); });
+    const writeB = vi.spyOn(b.socket, 'write');
+    expect(() => a.socket.emit('data', frames(a.peer, 'z'))).toThrow('write failed');
+    expect(writeB).not.toHaveBeenCalled();
+    await tick();
+    expect(writeB).toHaveBeenCalledTimes(1);
+    await until(() => b.peer.messages.length === 1);
+    expect(String(b.peer.messages[0].data)).toBe('z');
+  });
+
   it('a read decoded inside another read is flushed when the outer one ends', async () => {
     const a = serverOverPair();
     const b = serverOverPair();

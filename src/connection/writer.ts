@@ -39,12 +39,18 @@ export function receiveStart(): void {
   receiving++;
 }
 
-/** Marks its end: the outermost one flushes every writer that was given frames meanwhile. */
+/**
+ * Marks its end: the outermost one flushes every writer that was given frames meanwhile.
+ * Should a flush throw, the writers after it flush at the end of the tick instead (each is
+ * still marked scheduled, so it would otherwise never be flushed again).
+ */
 export function receiveEnd(): void {
   if (--receiving > 0) return;
+  let i = 0;
   try {
-    for (let i = 0; i < held.length; i++) held[i].flush();
+    for (; i < held.length; i++) held[i].flush();
   } finally {
+    for (i++; i < held.length; i++) process.nextTick(flushWriter, held[i]);
     held.length = 0;
   }
 }
@@ -127,37 +133,26 @@ export class Writer {
     };
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) {
-      this.clear(n);
+      this.payloads = emptied(this.payloads, n);
       if (done) queueMicrotask(() => done(new Error('WebSocket is not open: the socket is closed')));
       return;
     }
     const buffers = this.encode(n);
-    this.clear(n);
+    this.payloads = emptied(this.payloads, n);
+    if (this.bits.length > KEEP_SLOTS) this.bits = [];
     const out = this.out;
     if (buffers === 1) {
       const chunk = out[0];
-      out[0] = EMPTY;
       socket.write(chunk, done);
       // Still queued in the socket (not yet with the kernel): the socket keeps the scratch.
       if (scratch !== null && chunk.buffer === scratch.buffer && socket.writableLength !== 0) scratch = null;
-      return;
-    }
-    socket.cork();
-    for (let i = 0; i < buffers - 1; i++) socket.write(out[i]);
-    socket.write(out[buffers - 1], done);
-    socket.uncork();
-    if (out.length > KEEP_SLOTS) this.out = [];
-    else out.fill(EMPTY, 0, buffers);
-  }
-
-  /** Forgets the first `n` queued payloads (after a burst, the arrays themselves). */
-  private clear(n: number): void {
-    if (this.payloads.length > KEEP_SLOTS) {
-      this.payloads = [];
-      this.bits = [];
     } else {
-      this.payloads.fill(EMPTY, 0, n);
+      socket.cork();
+      for (let i = 0; i < buffers - 1; i++) socket.write(out[i]);
+      socket.write(out[buffers - 1], done);
+      socket.uncork();
     }
+    this.out = emptied(out, buffers);
   }
 
   /**
@@ -235,6 +230,13 @@ const EMPTY = new Uint8Array(0);
  * push 17), against an allocation of them per flush.
  */
 const KEEP_SLOTS = 16;
+
+/** `slots` with its first `n` entries cleared (nothing stays referenced), or a new array after a burst. */
+function emptied(slots: Uint8Array[], n: number): Uint8Array[] {
+  if (slots.length > KEEP_SLOTS) return [];
+  slots.fill(EMPTY, 0, n);
+  return slots;
+}
 
 function flushWriter(writer: Writer): void {
   writer.flush();

@@ -147,7 +147,7 @@ export class Decoder {
   }
 
   private parse(chunk: Uint8Array): void {
-    if (busy.length > 0 && busy.includes(this.codec)) this.codec = createCodec({ core: this.codec.core });
+    if (busy.includes(this.codec)) this.codec = createCodec({ core: this.codec.core });
     const codec = this.codec;
     busy.push(codec);
     try {

@@ -66,17 +66,9 @@ export function plausibleFrames(bytes: Uint8Array): boolean {
   return frames > 0;
 }
 
-/** A request head usually fits here: the first try at finding one copies no more. */
-const SHORT_PREFIX = 4096;
-
 /** Which direction (0 or 1) the client sent, and whether the handshake is there. */
 function orient(c: TcpConnection): { client: 0 | 1; handshake: boolean; websocket: boolean; rsv1?: boolean } {
   const d = c.directions;
-  // The common case, an upgrade request in the first few KiB, without copying 64 KiB of
-  // each direction; else everything below looks at the first 64 KiB.
-  for (const side of [0, 1] as const) {
-    if (findUpgradeRequest(prefix(d[side], SHORT_PREFIX)) !== undefined) return { client: side, handshake: true, websocket: true };
-  }
   const first = [prefix(d[0]), prefix(d[1])] as const;
   for (const side of [0, 1] as const) {
     if (findUpgradeRequest(first[side]) !== undefined) return { client: side, handshake: true, websocket: true };
