@@ -4,9 +4,10 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { detectAndInspect, type DetectOptions } from './detect.js';
 import { zlibInflater } from './inflate-node.js';
-import { formatJson, frameRows, problemCount, rowNumber, tableFoot, tableHead, tableLayout, type TableLayout } from './table.js';
+import { formatJson, frameRows, problemCount, tableFoot, tableHead, tableLayout, type TableLayout } from './table.js';
 import { frameOrder, mergeCaptureReports, type FrameContextInfo } from './capture/session.js';
 import { captureFormat } from './capture/pcap.js';
+import { inspectCaptureStream } from './capture/streaming.js';
 import type { InspectionReport, Role } from './types.js';
 
 
@@ -86,6 +87,18 @@ export async function runInspect(args: readonly string[], io: CliIo = processIo)
     file = a;
   }
   if (file === undefined) return usage('no input given');
+  const job: TableJob = { hex, ...(role ? { role } : {}) };
+  // A capture file made into a table on one thread is read as it is decoded, in pieces.
+  if (format === 'table' && (threads ?? 1) === 1 && file !== '-') {
+    let part: TablePart | undefined;
+    try {
+      part = await streamedTablePart(file, job);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).syscall === undefined) throw error;
+      return usage(`cannot read '${file}': ${(error as Error).message}`);
+    }
+    if (part !== undefined) return writeTable([part], hex, io);
+  }
   // A file decoded on several threads is read into shared memory: the workers see the same
   // bytes, not copies.
   const shared = format === 'table' && threads !== undefined && threads > 1;
@@ -109,7 +122,6 @@ export async function runInspect(args: readonly string[], io: CliIo = processIo)
   // 0.83 s where 1 took 0.73 s (medians of 6) for a 100 MB capture: each half took as long
   // as the whole, the two threads' allocation and garbage collection sharing two cores.
   const count = captureFormat(bytes) === undefined ? 1 : threads ?? 1;
-  const job: TableJob = { hex, ...(role ? { role } : {}) };
   let parts: TablePart[];
   if (count === 1) {
     parts = [await tablePart(bytes, job)];
@@ -118,6 +130,11 @@ export async function runInspect(args: readonly string[], io: CliIo = processIo)
     const workers = Array.from({ length: count - 1 }, (_, k) => runShardWorker({ ...job, bytes: shared, shard: { index: k + 1, count } }));
     parts = [await tablePart(shared, { ...job, shard: { index: 0, count } }), ...await Promise.all(workers)];
   }
+  return writeTable(parts, hex, io);
+}
+
+/** Writes the table of the parts' rows; returns the exit code. */
+function writeTable(parts: readonly TablePart[], hex: boolean, io: CliIo): number {
   const report = parts.length === 1 ? parts[0].report : mergeCaptureReports(parts.map((p) => p.report));
   const context = parts.find((p) => p.context !== undefined)?.context;
   const layout = context === undefined ? tableLayout(report.connections.length, report.startTime, { hex })
@@ -178,11 +195,36 @@ interface TablePart {
   problems: number;
 }
 
-async function tablePart(bytes: Uint8Array, job: TableJob): Promise<TablePart> {
-  let buf = new Uint8Array(1 << 20);
+function tablePart(bytes: Uint8Array, job: TableJob): Promise<TablePart> {
+  return makeTablePart(job, (options) => detectAndInspect(bytes, options)) as Promise<TablePart>;
+}
+
+/**
+ * The table part of a pcap or pcapng file read in pieces as it is decoded (see
+ * inspectCaptureStream); undefined when the file is not a capture or must be read whole.
+ */
+async function streamedTablePart(file: string, job: TableJob): Promise<TablePart | undefined> {
+  const fd = openSync(file, 'r');
+  try {
+    const head = new Uint8Array(4);
+    if (captureFormat(head.subarray(0, readSync(fd, head, 0, 4, 0))) === undefined) return undefined;
+    let position = 0;
+    const read = (buffer: Uint8Array, offset: number, length: number): number => {
+      const n = readSync(fd, buffer, offset, length, position);
+      position += n;
+      return n;
+    };
+    return await makeTablePart(job, (options) => inspectCaptureStream(read, options));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Rows made from the frames that `inspect` hands over; undefined when it gives no report. */
+async function makeTablePart(job: TableJob, inspect: (options: DetectOptions) => Promise<InspectionReport | undefined>): Promise<TablePart | undefined> {
+  let buf = Buffer.allocUnsafe(1 << 20);
   let used = 0;
   const part: Omit<TablePart, 'report' | 'rows'> = { starts: [], time: [], packet: [], connection: [], problems: 0 };
-  const encoder = new TextEncoder();
   let layout: TableLayout | undefined;
   const options: DetectOptions = {
     ...inspectOptions(job.hex, job.role), detail: 'summary', ...(job.shard ? { shard: job.shard } : {}),
@@ -192,12 +234,12 @@ async function tablePart(bytes: Uint8Array, job: TableJob): Promise<TablePart> {
       for (const f of frames) {
         const row = frameRows(f, layout);
         if (used + 3 * row.length > buf.length) {
-          const bigger = new Uint8Array(Math.max(2 * buf.length, used + 3 * row.length));
-          bigger.set(buf.subarray(0, used));
+          const bigger = Buffer.allocUnsafe(Math.max(2 * buf.length, used + 3 * row.length));
+          buf.copy(bigger, 0, 0, used);
           buf = bigger;
         }
         part.starts.push(used);
-        used += encoder.encodeInto(row, buf.subarray(used)).written;
+        used += buf.write(row, used);
         part.time.push(f.time ?? 0);
         part.packet.push(f.packet ?? 0);
         part.connection.push(f.connection);
@@ -205,8 +247,9 @@ async function tablePart(bytes: Uint8Array, job: TableJob): Promise<TablePart> {
       }
     },
   };
-  const report = await detectAndInspect(bytes, options);
-  return { ...part, report, rows: buf.subarray(0, used) };
+  const report = await inspect(options);
+  // The rows as a Uint8Array of their own (a worker's part is posted: a pooled Buffer's memory is not transferable).
+  return report === undefined ? undefined : { ...part, report, rows: new Uint8Array(buf.buffer, buf.byteOffset, used) };
 }
 
 /** `head`, the rows of every part in frame order, numbered from 1, and `foot`, a line each. */
@@ -224,22 +267,31 @@ function tableBytes(head: string, parts: readonly TablePart[], foot: string): Ui
     }
   }
   const order = frameOrder(time, packet, connection);
-  const encoder = new TextEncoder();
   let size = 3 * (head.length + foot.length) + 2;
-  for (const p of parts) size += p.rows.length + 16 * p.starts.length;
-  const out = new Uint8Array(size);
-  let at = encoder.encodeInto(head, out).written;
+  for (const p of parts) size += p.rows.length + 24 * p.starts.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = out.write(head, 0);
   for (let i = 0; i < order.length; i++) {
     const [p, k] = where[order[i]];
     out[at++] = 0x0a;
-    at += encoder.encodeInto(rowNumber(i + 1), out.subarray(at)).written;
+    at = writeRowNumber(out, at, i + 1);
     const end = k + 1 < p.starts.length ? p.starts[k + 1] : p.rows.length;
     out.set(p.rows.subarray(p.starts[k], end), at);
     at += end - p.starts[k];
   }
   out[at++] = 0x0a;
-  at += encoder.encodeInto(foot, out.subarray(at)).written;
+  at += out.write(foot, at);
   return out.subarray(0, at);
+}
+
+/** Writes rowNumber(n) (n right-aligned in 6 columns) as ASCII at `at`; returns where it ends. */
+function writeRowNumber(out: Uint8Array, at: number, n: number): number {
+  let digits = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+  for (let pad = 6 - digits; pad > 0; pad--) out[at++] = 0x20;
+  let end = at + digits;
+  for (let x = n; end > at; x = Math.floor(x / 10)) out[--end] = 0x30 + (x % 10);
+  return at + digits;
 }
 
 const SHARD_JOB = 'wsframe-inspect-shard';

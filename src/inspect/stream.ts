@@ -68,6 +68,15 @@ export class StreamInspector {
   private readonly maxView: number;
   private readonly summary: boolean;
   private readonly maxInflated: number;
+  /** Chunks are valid only during `write` (InspectOptions.transient). */
+  private readonly transient: boolean;
+  /**
+   * Transient chunks: our copy of the frame in progress, as far as it has arrived. It is
+   * sized for the whole frame, so later chunks fill it and the frame is read from it in
+   * place; `carryView` (its filled part) is then the only pending chunk.
+   */
+  private carry: Uint8Array = EMPTY;
+  private carryView: Uint8Array | null = null;
   /** Chunks not yet framed; the first begins at its byte `skip`. */
   private pending: Uint8Array[] = [];
   private skip = 0;
@@ -95,6 +104,7 @@ export class StreamInspector {
     this.maxView = options.maxViewBytes ?? 1024 * 1024;
     this.summary = options.detail === 'summary';
     this.maxInflated = options.maxInflated ?? 64 * 1024 * 1024;
+    this.transient = options.transient === true;
     this.inflater = options.inflate ?? (this.deflate ? streamInflater(this.maxInflated) : undefined);
     this.ctx = {
       codec: options.codec ?? inspectorCodec(),
@@ -113,11 +123,44 @@ export class StreamInspector {
    */
   write(chunk: Uint8Array, time?: number): boolean {
     if (chunk.length > 0) {
-      this.pending.push(chunk);
-      this.pendingLength += chunk.length;
+      if (this.carryView !== null) chunk = this.fill(chunk);
+      if (chunk.length > 0) {
+        this.pending.push(chunk);
+        this.pendingLength += chunk.length;
+      }
       if (this.pendingLength >= this.need) this.walk(time);
+      if (this.transient) this.keep();
     }
     return this.inflateQueue.length > 0;
+  }
+
+  /** Tops up the carried frame from `chunk`; returns the rest of the chunk. */
+  private fill(chunk: Uint8Array): Uint8Array {
+    const used = this.carryView!.length;
+    const n = Math.min(chunk.length, this.carry.length - used);
+    if (n === 0) return chunk;
+    this.carry.set(n === chunk.length ? chunk : chunk.subarray(0, n), used);
+    this.carryView = this.carry.subarray(0, used + n);
+    this.pending[0] = this.carryView;
+    this.pendingLength += n;
+    return chunk.subarray(n);
+  }
+
+  /**
+   * Transient chunks, after a write: the pending bytes (the start of the frame in progress)
+   * are copied into a carry buffer with room for the rest of the frame (growing by at most
+   * its size plus 64 KiB at a time: a declared length is not trusted with memory).
+   */
+  private keep(): void {
+    if (this.pendingLength === 0) { this.carryView = null; this.carry = EMPTY; return; }
+    if (this.pending.length === 1 && this.pending[0] === this.carryView && this.skip === 0 && this.carry.length >= this.need) return;
+    const size = Math.max(this.pendingLength, Math.min(this.need, 2 * this.pendingLength + 64 * 1024));
+    const carry = allocate(size);
+    this.gather(carry, 0, this.pendingLength, false);
+    this.carry = carry;
+    this.carryView = carry.subarray(0, this.pendingLength);
+    this.pending = [this.carryView];
+    this.skip = 0;
   }
 
   /** Inflates the compressed messages completed so far, in order. */
@@ -211,7 +254,8 @@ export class StreamInspector {
     if (c.length - skip >= n) {
       const view = c.subarray(skip, skip + n);
       let out = view;
-      if (copy) { out = allocate(n); out.set(view); }
+      // Transient chunks are always copied; the carry is ours (each frame's bytes its own).
+      if (this.transient ? c !== this.carryView : copy) { out = allocate(n); out.set(view); }
       if (skip + n === c.length) this.drop(1, 0);
       else this.skip = skip + n;
       return out;
@@ -276,6 +320,8 @@ export class StreamInspector {
     this.skip = 0;
     this.pendingLength = 0;
     this.need = 2;
+    this.carryView = null;
+    this.carry = EMPTY;
   }
 
   private add(header: Uint8Array, h: RawHeader, payload: Uint8Array, captured: number, at: number, time: number | undefined): void {

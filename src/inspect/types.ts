@@ -144,6 +144,12 @@ export interface InspectOptions {
   detail?: 'full' | 'summary';
   /** Largest inflated message (default 64 MiB); larger ones are reported, not inflated. */
   maxInflated?: number;
+  /**
+   * The bytes given to `write`/`feed` are valid only during the call (a read buffer that is
+   * reused): whatever outlives the call is copied. Default false: chunks are kept as given,
+   * and payloads that lie in one chunk are views of it.
+   */
+  transient?: boolean;
 }
 
 /** Where framing was lost and why (nothing after `offset` could be read as frames). */

@@ -77,7 +77,7 @@ export class ConnectionInspector {
     this.seen(direction, time, packet);
     if (this.state === 'frames') return this.feed(direction, data, time, packet);
     if (this.state === 'not-websocket') return false;
-    const held: Held = { data };
+    const held: Held = { data: this.options.transient ? data.slice() : data };
     if (time !== undefined) held.time = time;
     if (packet !== undefined) held.packet = packet;
     this.held[direction].push(held);

@@ -55,7 +55,9 @@ export interface ScanResult {
 
 /** Every packet of a pcap or pcapng file, in file order, handed to `visit`. */
 export function scanCapture(bytes: Uint8Array, visit: PacketVisitor): ScanResult {
-  return captureFormat(bytes) === 'pcapng' ? scanPcapng(bytes, visit) : scanPcap(bytes, visit);
+  const scanner = new CaptureScanner(visit);
+  scanner.scan(bytes, true);
+  return scanner.result();
 }
 
 /** The packets as objects (their data are views of `bytes`). */
@@ -67,34 +69,156 @@ export function readCapture(bytes: Uint8Array): CaptureFile {
   return { format, packets, notes };
 }
 
-function scanPcap(bytes: Uint8Array, visit: PacketVisitor): ScanResult {
-  const notes: string[] = [];
-  if (bytes.length < 24) return { format: 'pcap', count: 0, notes: ['pcap: global header truncated'] };
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const magicBe = view.getUint32(0, false);
-  const le = !(magicBe === PCAP_US || magicBe === PCAP_NS);
-  const nano = (le ? view.getUint32(0, true) : magicBe) === PCAP_NS;
-  const linkType = view.getUint32(20, le) & 0xffff;
-  const div = nano ? 1e9 : 1e6;
-  let count = 0;
-  let firstTime: number | undefined;
-  let p = 24;
-  while (p + 16 <= bytes.length) {
-    const sec = view.getUint32(p, le);
-    const frac = view.getUint32(p + 4, le);
-    const incl = view.getUint32(p + 8, le);
-    if (p + 16 + incl > bytes.length) {
-      notes.push(`pcap: packet ${count + 1} at byte ${p} truncated (${incl} bytes declared)`);
-      break;
+const PCAP_RECORD = 16;
+const PCAPNG_MIN_BLOCK = 12;
+
+/**
+ * A capture read in pieces (a file streamed through a reused buffer): `scan` reads the
+ * whole packets or blocks at the start of the bytes it is given and returns how many bytes
+ * it consumed; the caller passes the rest again, followed by more of the file. Offsets given
+ * to `visit` are into the bytes of that call. The format is decided by the first call.
+ */
+export class CaptureScanner {
+  private format: 'pcap' | 'pcapng' | undefined;
+  private count = 0;
+  private firstTime: number | undefined;
+  private readonly notes: string[] = [];
+  /** Bytes of the file before the current call's first byte. */
+  private position = 0;
+  /** A note ended the read: the rest of the file is not read. */
+  private stopped = false;
+  // pcap
+  private le = true;
+  private div = 1e6;
+  private linkType = 0;
+  // pcapng
+  private interfaces: Interface[] = [];
+
+  constructor(private readonly visit: PacketVisitor) {}
+
+  /**
+   * Reads whole records from `bytes`; returns the bytes consumed. With `final` (the file's
+   * end), whatever is left is reported as truncated or trailing.
+   */
+  scan(bytes: Uint8Array, final: boolean): number {
+    if (this.stopped) return bytes.length;
+    if (this.format === undefined) {
+      if (bytes.length < 4 && !final) return 0;
+      this.format = captureFormat(bytes) === 'pcapng' ? 'pcapng' : 'pcap';
     }
-    const time = sec + frac / div;
-    firstTime ??= time;
-    visit(++count, time, linkType, p + 16, p + 16 + incl);
-    p += 16 + incl;
+    const used = this.format === 'pcap' ? this.scanPcap(bytes, final) : this.scanPcapng(bytes, final);
+    this.position += used;
+    return used;
   }
-  if (p < bytes.length && notes.length === 0) notes.push(`pcap: ${bytes.length - p} trailing bytes ignored`);
-  return firstTime === undefined ? { format: 'pcap', count, notes } : { format: 'pcap', count, firstTime, notes };
+
+  /** True once a problem stopped the read (further bytes are ignored). */
+  get done(): boolean {
+    return this.stopped;
+  }
+
+  result(): ScanResult {
+    const format = this.format ?? 'pcap';
+    const notes = [...this.notes];
+    return this.firstTime === undefined ? { format, count: this.count, notes } : { format, count: this.count, firstTime: this.firstTime, notes };
+  }
+
+  private stop(note: string): void {
+    this.notes.push(note);
+    this.stopped = true;
+  }
+
+  private scanPcap(bytes: Uint8Array, final: boolean): number {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let p = 0;
+    if (this.position === 0) {
+      if (bytes.length < 24) {
+        if (final) { this.stop('pcap: global header truncated'); return bytes.length; }
+        return 0;
+      }
+      const magicBe = view.getUint32(0, false);
+      this.le = !(magicBe === PCAP_US || magicBe === PCAP_NS);
+      this.div = (this.le ? view.getUint32(0, true) : magicBe) === PCAP_NS ? 1e9 : 1e6;
+      this.linkType = view.getUint32(20, this.le) & 0xffff;
+      p = 24;
+    }
+    const le = this.le;
+    const div = this.div;
+    const linkType = this.linkType;
+    while (p + PCAP_RECORD <= bytes.length) {
+      const incl = view.getUint32(p + 8, le);
+      if (p + PCAP_RECORD + incl > bytes.length) {
+        if (!final) return p;
+        this.stop(`pcap: packet ${this.count + 1} at byte ${this.position + p} truncated (${incl} bytes declared)`);
+        return bytes.length;
+      }
+      const time = view.getUint32(p, le) + view.getUint32(p + 4, le) / div;
+      this.firstTime ??= time;
+      this.visit(++this.count, time, linkType, p + PCAP_RECORD, p + PCAP_RECORD + incl);
+      p += PCAP_RECORD + incl;
+    }
+    if (!final) return p;
+    if (p < bytes.length) this.notes.push(`pcap: ${bytes.length - p} trailing bytes ignored`);
+    return bytes.length;
+  }
+
+  private scanPcapng(bytes: Uint8Array, final: boolean): number {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let p = 0;
+    while (p + PCAPNG_MIN_BLOCK <= bytes.length) {
+      let type = view.getUint32(p, this.le);
+      if (view.getUint32(p, false) === PCAPNG_SHB) {
+        // A new section: its byte-order magic decides how everything in it is read.
+        const magic = view.getUint32(p + 8, true);
+        if (magic === BYTE_ORDER_MAGIC) this.le = true;
+        else if (view.getUint32(p + 8, false) === BYTE_ORDER_MAGIC) this.le = false;
+        else { this.stop(`pcapng: bad byte-order magic at byte ${this.position + p + 8}`); return bytes.length; }
+        type = PCAPNG_SHB;
+      }
+      const le = this.le;
+      const total = view.getUint32(p + 4, le);
+      if (total >= PCAPNG_MIN_BLOCK && total % 4 === 0 && p + total > bytes.length && !final) return p;
+      if (total < PCAPNG_MIN_BLOCK || total % 4 !== 0 || p + total > bytes.length) {
+        this.stop(`pcapng: block at byte ${this.position + p} has a bad or truncated length (${total})`);
+        return bytes.length;
+      }
+      const body = p + 8;
+      const end = p + total - 4;
+      if (type === PCAPNG_SHB) {
+        this.interfaces = [];
+      } else if (type === 1) {
+        this.interfaces.push(readInterface(view, body, end, le));
+      } else if (type === 6 && end - body >= 20) {
+        const captured = view.getUint32(body + 12, le);
+        this.packet(view.getUint32(body, le), view.getUint32(body + 4, le), view.getUint32(body + 8, le),
+          body + 20, Math.min(body + 20 + captured, end));
+      } else if (type === 3 && end - body >= 4) {
+        // Simple Packet Block: no timestamp, interface 0, captured = min(original, snaplen, room).
+        const original = view.getUint32(body, le);
+        const first = this.interfaces[0];
+        const captured = Math.min(original, first?.snapLength || Infinity, end - body - 4);
+        if (first !== undefined) {
+          this.firstTime ??= 0;
+          this.visit(++this.count, 0, first.linkType, body + 4, body + 4 + captured);
+        }
+      } else if (type === 2 && end - body >= 20) {
+        const captured = view.getUint32(body + 12, le);
+        this.packet(view.getUint16(body, le), view.getUint32(body + 4, le), view.getUint32(body + 8, le),
+          body + 20, Math.min(body + 20 + captured, end));
+      }
+      p += total;
+    }
+    return final ? bytes.length : p;
+  }
+
+  private packet(ifId: number, high: number, low: number, start: number, end: number): void {
+    const iface = this.interfaces[ifId];
+    if (iface === undefined) { this.notes.push(`pcapng: packet for unknown interface ${ifId} ignored`); return; }
+    const time = iface.offset + (high * 0x1_0000_0000 + low) / iface.units;
+    this.firstTime ??= time;
+    this.visit(++this.count, time, iface.linkType, start, end);
+  }
 }
+
 interface Interface {
   linkType: number;
   snapLength: number;
@@ -122,60 +246,3 @@ function readInterface(view: DataView, start: number, end: number, le: boolean):
   return iface;
 }
 
-function scanPcapng(bytes: Uint8Array, visit: PacketVisitor): ScanResult {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const notes: string[] = [];
-  let count = 0;
-  let firstTime: number | undefined;
-  let interfaces: Interface[] = [];
-  let le = true;
-  let p = 0;
-  const push = (ifId: number, high: number, low: number, start: number, end: number): void => {
-    const iface = interfaces[ifId];
-    if (iface === undefined) { notes.push(`pcapng: packet for unknown interface ${ifId} ignored`); return; }
-    const time = iface.offset + (high * 0x1_0000_0000 + low) / iface.units;
-    firstTime ??= time;
-    visit(++count, time, iface.linkType, start, end);
-  };
-  while (p + 12 <= bytes.length) {
-    let type = view.getUint32(p, le);
-    if (view.getUint32(p, false) === PCAPNG_SHB) {
-      // A new section: its byte-order magic decides how everything in it is read.
-      const magic = view.getUint32(p + 8, true);
-      if (magic === BYTE_ORDER_MAGIC) le = true;
-      else if (view.getUint32(p + 8, false) === BYTE_ORDER_MAGIC) le = false;
-      else { notes.push(`pcapng: bad byte-order magic at byte ${p + 8}`); break; }
-      type = PCAPNG_SHB;
-      interfaces = [];
-    }
-    const total = view.getUint32(p + 4, le);
-    if (total < 12 || total % 4 !== 0 || p + total > bytes.length) {
-      notes.push(`pcapng: block at byte ${p} has a bad or truncated length (${total})`);
-      break;
-    }
-    const body = p + 8;
-    const end = p + total - 4;
-    if (type === 1) {
-      interfaces.push(readInterface(view, body, end, le));
-    } else if (type === 6 && end - body >= 20) {
-      const captured = view.getUint32(body + 12, le);
-      push(view.getUint32(body, le), view.getUint32(body + 4, le), view.getUint32(body + 8, le),
-        body + 20, Math.min(body + 20 + captured, end));
-    } else if (type === 3 && end - body >= 4) {
-      // Simple Packet Block: no timestamp, interface 0, captured = min(original, snaplen, room).
-      const original = view.getUint32(body, le);
-      const snap = interfaces[0]?.snapLength || Infinity;
-      const captured = Math.min(original, snap, end - body - 4);
-      if (interfaces[0] !== undefined) {
-        firstTime ??= 0;
-        visit(++count, 0, interfaces[0].linkType, body + 4, body + 4 + captured);
-      }
-    } else if (type === 2 && end - body >= 20) {
-      const captured = view.getUint32(body + 12, le);
-      push(view.getUint16(body, le), view.getUint32(body + 4, le), view.getUint32(body + 8, le),
-        body + 20, Math.min(body + 20 + captured, end));
-    }
-    p += total;
-  }
-  return firstTime === undefined ? { format: 'pcapng', count, notes } : { format: 'pcapng', count, firstTime, notes };
-}

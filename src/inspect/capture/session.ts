@@ -1,12 +1,12 @@
 // A capture file to a report: packets → TCP segments → connections (reassembled) →
 // the handshake and frames of each WebSocket connection, both directions, time-stamped.
-import { scanCapture } from './pcap.js';
+import { scanCapture, type ScanResult } from './pcap.js';
 import { Reassembler, type StreamPiece, type TcpConnection, type TcpDirection } from './tcp.js';
 import { ConnectionInspector, type ConnectionOptions } from './connection.js';
 import { findUpgradeRequest, looksLikeHttp } from './http.js';
 import { readHeader } from '../header.js';
 import { isReservedOpcode } from '../registry.js';
-import type { ConnectionReport, InspectedFrame, InspectionReport, Role } from '../types.js';
+import type { ConnectionReport, InspectedFrame, InspectionReport, Problem, Role } from '../types.js';
 
 export type CaptureOptions = Omit<ConnectionOptions, 'handshake'> & {
   /**
@@ -35,7 +35,7 @@ export interface FrameContextInfo {
 }
 
 /** The first contiguous bytes of a direction (up to `max`). */
-function prefix(dir: TcpDirection, max = 64 * 1024): Uint8Array {
+export function prefix(dir: TcpDirection, max = 64 * 1024): Uint8Array {
   const parts: Uint8Array[] = [];
   let total = 0;
   for (const p of dir.pieces) {
@@ -66,8 +66,14 @@ export function plausibleFrames(bytes: Uint8Array): boolean {
   return frames > 0;
 }
 
-/** Which direction (0 or 1) the client sent, and whether the handshake is there. */
-function orient(c: TcpConnection): { client: 0 | 1; handshake: boolean; websocket: boolean; rsv1?: boolean } {
+/** How a connection is read: which direction (0 or 1) the client sent, whether the handshake is there. */
+export interface Orientation { client: 0 | 1; handshake: boolean; websocket: boolean; rsv1?: boolean }
+
+/**
+ * Which direction (0 or 1) the client sent, and whether the handshake is there. It reads
+ * only the first 64 KiB of each direction.
+ */
+export function orient(c: TcpConnection): Orientation {
   const d = c.directions;
   const first = [prefix(d[0]), prefix(d[1])] as const;
   for (const side of [0, 1] as const) {
@@ -89,19 +95,23 @@ function orient(c: TcpConnection): { client: 0 | 1; handshake: boolean; websocke
 /** With a frame sink: frames are handed over in batches of about this many. */
 const BATCH = 256;
 
-async function inspectConnection(c: TcpConnection, options: ConnectionOptions, sink?: (frames: readonly InspectedFrame[]) => void): Promise<{
-  frames: InspectedFrame[]; report: ConnectionReport; problems: InspectionReport['problems'];
-}> {
+/** What inspecting one TCP connection gave. */
+export interface ConnectionResult {
+  frames: InspectedFrame[];
+  report: ConnectionReport;
+  problems: InspectionReport['problems'];
+}
+
+/** Orients a connection's two directions, then decodes them in time order. */
+export async function inspectConnection(c: TcpConnection, options: ConnectionOptions, sink?: (frames: readonly InspectedFrame[]) => void): Promise<ConnectionResult> {
   let rsv1 = false;
   const hand = (frames: readonly InspectedFrame[]): void => {
     for (const f of frames) if (f.rsv1) rsv1 = true;
     sink?.(frames);
   };
   const o = orient(c);
-  const roles: Role[] = o.client === 0 ? ['client', 'server'] : ['server', 'client'];
-  const inspector = new ConnectionInspector(c.id, {
-    ...options, handshake: o.handshake ? 'expect' : 'none', ...(o.rsv1 ? { deflate: true } : {}),
-  });
+  const roles = sendersOf(o);
+  const inspector = connectionInspector(c, options, o);
   if (o.websocket) {
     // Feed both directions in time order, so each frame gets the time its bytes arrived.
     // Each direction's pieces are in time order already: merge them.
@@ -117,17 +127,38 @@ async function inspectConnection(c: TcpConnection, options: ConnectionOptions, s
       if (pending) await inspector.flush();
       if (sink !== undefined && inspector.frames.length >= BATCH) hand(inspector.drain());
     }
-  } else {
-    inspector.state = 'not-websocket';
-    inspector.how = o.handshake ? 'HTTP without a WebSocket upgrade' : 'not WebSocket (no handshake, no frames)';
   }
   const { report, problems } = await inspector.finish();
   if (sink !== undefined) hand(inspector.drain());
   else hand(inspector.frames);
-  const cd = c.directions[o.client];
-  const sd = c.directions[1 - o.client];
+  return connectionResult(c, o.client, inspector.frames, report, problems, rsv1);
+}
+
+/** The role of each direction's sender. */
+export function sendersOf(o: Orientation): readonly [Role, Role] {
+  return o.client === 0 ? ['client', 'server'] : ['server', 'client'];
+}
+
+/** The inspector for connection `c`, oriented as `o` (one that expects nothing when it is not WebSocket). */
+export function connectionInspector(c: TcpConnection, options: ConnectionOptions, o: Orientation): ConnectionInspector {
+  const inspector = new ConnectionInspector(c.id, {
+    ...options, handshake: o.handshake ? 'expect' : 'none', ...(o.rsv1 ? { deflate: true } : {}),
+  });
+  if (!o.websocket) {
+    inspector.state = 'not-websocket';
+    inspector.how = o.handshake ? 'HTTP without a WebSocket upgrade' : 'not WebSocket (no handshake, no frames)';
+  }
+  return inspector;
+}
+
+/** The report of connection `c` (whose direction `client` is the client), once inspected. */
+export function connectionResult(
+  c: TcpConnection, client: 0 | 1, frames: InspectedFrame[], report: ConnectionReport, problems: readonly Problem[], rsv1: boolean,
+): ConnectionResult {
+  const cd = c.directions[client];
+  const sd = c.directions[1 - client];
   return {
-    frames: inspector.frames,
+    frames,
     report: {
       ...report, client: cd.from, server: sd.from,
       bytes: { client: cd.bytes, server: sd.bytes },
@@ -175,16 +206,24 @@ export async function inspectCapture(bytes: Uint8Array, options: CaptureOptions 
   if (Object.getPrototypeOf(bytes) !== Uint8Array.prototype) bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const tcp = new Reassembler(bytes);
   const file = scanCapture(bytes, (number, time, linkType, start, end) => tcp.add(number, time, linkType, start, end));
+  const context: FrameContextInfo = file.firstTime === undefined ? { connections: tcp.count } : { connections: tcp.count, startTime: file.firstTime };
+  const sink = onFrames === undefined ? undefined : (batch: readonly InspectedFrame[]): void => onFrames(batch, context);
+  const results: ConnectionResult[] = [];
+  for (const c of tcp.finish(shard === undefined ? undefined : (id) => (id - 1) % shard.count === shard.index)) {
+    results.push(await inspectConnection(c, inspect, sink));
+    for (const d of c.directions) d.pieces = []; // the frames hold what they need
+  }
+  return captureReport(file, tcp.skipped, results);
+}
+
+/** The report of a scanned capture whose connections (in id order) gave `results`. */
+export function captureReport(file: ScanResult, skipped: number, results: readonly ConnectionResult[]): InspectionReport {
   const notes = [...file.notes];
-  if (tcp.skipped > 0) notes.push(`${tcp.skipped} of ${file.count} packets are not TCP over IP (or are IP fragments): skipped`);
+  if (skipped > 0) notes.push(`${skipped} of ${file.count} packets are not TCP over IP (or are IP fragments): skipped`);
   const frames: InspectedFrame[] = [];
   const connections: ConnectionReport[] = [];
   const problems: InspectionReport['problems'] = [];
-  const context: FrameContextInfo = file.firstTime === undefined ? { connections: tcp.count } : { connections: tcp.count, startTime: file.firstTime };
-  const sink = onFrames === undefined ? undefined : (batch: readonly InspectedFrame[]): void => onFrames(batch, context);
-  for (const c of tcp.finish(shard === undefined ? undefined : (id) => (id - 1) % shard.count === shard.index)) {
-    const r = await inspectConnection(c, inspect, sink);
-    for (const d of c.directions) d.pieces = []; // the frames hold what they need
+  for (const r of results) {
     for (const f of r.frames) frames.push(f);
     connections.push(r.report);
     for (const p of r.problems) problems.push(p);

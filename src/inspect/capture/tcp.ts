@@ -43,7 +43,7 @@ export interface TcpConnection {
 }
 
 /** One direction's segments as they arrived: parallel arrays, offsets into the capture. */
-interface RawDirection {
+export interface RawDirection {
   isn?: number;
   seq: number[];
   start: number[];
@@ -52,7 +52,8 @@ interface RawDirection {
   packet: number[];
 }
 
-interface Building {
+/** A connection being read: its report object and its segments so far. */
+export interface Building {
   connection: TcpConnection;
   raw: [RawDirection, RawDirection];
   /** Endpoint key of directions[0]'s sender. */
@@ -76,7 +77,8 @@ export class Reassembler {
   private readonly all: Building[] = [];
   private readonly h: TcpHeader = tcpHeader();
 
-  constructor(private readonly bytes: Uint8Array) {}
+  /** `bytes`: the buffer packets are read from (see `add`). */
+  constructor(protected bytes: Uint8Array) {}
 
   /** The packet `bytes[start..end)` (link type `linkType`), number `packet`, at `time`. */
   add(packet: number, time: number, linkType: number, start: number, end: number): void {
@@ -111,14 +113,18 @@ export class Reassembler {
       if (!ack) b.connection.initiator ??= b.connection.directions[side].from;
     }
     if ((h.flags & 0x05) !== 0) b.closed = true; // FIN or RST
-    if (h.payloadEnd > h.payloadStart) {
-      // Data on a SYN (TCP Fast Open) starts after the SYN's own sequence number.
-      r.seq.push(syn ? (h.seq + 1) >>> 0 : h.seq);
-      r.start.push(h.payloadStart);
-      r.end.push(h.payloadEnd);
-      r.time.push(time);
-      r.packet.push(packet);
-    }
+    // Data on a SYN (TCP Fast Open) starts after the SYN's own sequence number.
+    if (h.payloadEnd > h.payloadStart) this.segment(b, side, syn ? (h.seq + 1) >>> 0 : h.seq, h.payloadStart, h.payloadEnd, time, packet);
+  }
+
+  /** A segment with data: `bytes[start..end)`, sent by `b`'s direction `side`. Kept for `finish`. */
+  protected segment(b: Building, side: 0 | 1, seq: number, start: number, end: number, time: number, packet: number): void {
+    const r = b.raw[side];
+    r.seq.push(seq);
+    r.start.push(start);
+    r.end.push(end);
+    r.time.push(time);
+    r.packet.push(packet);
   }
 
   /** Connections seen so far. */

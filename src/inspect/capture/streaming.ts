@@ -1,0 +1,262 @@
+// A pcap or pcapng file inspected as it is read, through one reused buffer: the file is
+// never held whole, and a frame's bytes are copied once (out of the buffer) at most.
+//
+//   read ─► CaptureScanner ─► packets ─► LiveReassembler: each direction's segments in
+//   sequence order as they arrive (retransmitted bytes dropped, early segments held until
+//   the bytes before them are in) ─► a connection not yet oriented keeps its pieces (copies)
+//   until `orient` can decide from them ─► ConnectionInspector (transient chunks) ─► frames,
+//   handed over after each buffer
+//
+// The report is the one inspectCapture gives for the same file: the same pieces reach each
+// connection's inspector in the same order, with the same times and packet numbers. Where
+// streaming could not promise that, inspectCaptureStream returns undefined, and the caller
+// reads the file whole instead:
+//   - data on a direction whose SYN was not seen (a capture begun mid-connection: the whole
+//     file decides where its stream starts);
+//   - packet times that go backwards (the pieces of a connection's two directions are
+//     merged by time);
+//   - bytes still missing at the end (a gap);
+//   - more than `maxHeld` bytes held at once: early segments, and connections whose first
+//     64 KiB each way do not yet tell whether they are WebSocket (a large plain HTTP
+//     download, for one).
+import { CaptureScanner } from './pcap.js';
+import { Reassembler, type Building, type StreamPiece, type TcpConnection } from './tcp.js';
+import type { ConnectionInspector } from './connection.js';
+import { findUpgradeRequest } from './http.js';
+import {
+  captureReport, connectionInspector, connectionResult, inspectConnection, orient, prefix, sendersOf,
+  type CaptureOptions, type ConnectionResult, type FrameContextInfo,
+} from './session.js';
+import type { InspectedFrame, InspectionReport, Role } from '../types.js';
+
+/** Reads up to `length` bytes of the file into `buffer` at `offset`; 0 at its end. */
+export type ReadInto = (buffer: Uint8Array, offset: number, length: number) => number;
+
+export type StreamCaptureOptions = Omit<CaptureOptions, 'shard'> & {
+  /** Bytes read at a time (default 256 KiB; grown for a larger packet). */
+  readBytes?: number;
+  /** Most bytes held at once before giving up (default 64 MiB). */
+  maxHeld?: number;
+};
+
+/** Why streaming stopped: the caller reads the file whole instead. */
+class CannotStream extends Error {}
+
+/** `orient` reads this much of each direction. */
+const ORIENT_BYTES = 64 * 1024;
+
+interface Early {
+  readonly at: number;
+  readonly data: Uint8Array;
+}
+
+interface Live {
+  readonly connection: TcpConnection;
+  /** Stream offset of the next byte expected, per direction. */
+  readonly cursor: [number, number];
+  /** Segments that arrived before the bytes ahead of them, per direction. */
+  readonly early: [Early[], Early[]];
+  /** Bytes of each direction kept while the connection is not oriented. */
+  readonly kept: [number, number];
+  /** Direction 0's first bytes hold the upgrade request. */
+  request: boolean;
+  inspector?: ConnectionInspector;
+  senders?: readonly [Role, Role];
+  /** Frames kept for the report (no frame sink). */
+  readonly frames: InspectedFrame[];
+  rsv1: boolean;
+  /** Compressed messages wait for inflation. */
+  pending: boolean;
+  /** In the list of connections with news since the last hand-over. */
+  listed: boolean;
+}
+
+class LiveReassembler extends Reassembler {
+  readonly live: Live[] = [];
+  /** Connections with frames or inflation waiting since the last hand-over. */
+  news: Live[] = [];
+  private held = 0;
+
+  constructor(private readonly options: StreamCaptureOptions, private readonly maxHeld: number) {
+    super(new Uint8Array(0));
+  }
+
+  /** The buffer the next packets are read from. */
+  use(bytes: Uint8Array): void {
+    this.bytes = bytes;
+  }
+
+  protected override segment(b: Building, side: 0 | 1, seq: number, start: number, end: number, time: number, packet: number): void {
+    const c = b.connection;
+    const live = this.live[c.id - 1] ??= {
+      connection: c, cursor: [0, 0], early: [[], []], kept: [0, 0], request: false, frames: [], rsv1: false, pending: false, listed: false,
+    };
+    const isn = b.raw[side].isn;
+    if (isn === undefined) throw new CannotStream(`connection ${c.id}: data before its SYN`);
+    const d = c.directions[side];
+    const at = (seq - isn) | 0;
+    const length = end - start;
+    const cursor = live.cursor[side];
+    if (at + length <= cursor) { d.retransmitted++; return; }
+    if (at > cursor) {
+      live.early[side].push({ at, data: this.bytes.slice(start, end) });
+      this.hold(length);
+      return;
+    }
+    if (at < cursor) d.retransmitted++;
+    this.deliver(live, side, this.bytes.subarray(start + (cursor - at), end), time, packet);
+    live.cursor[side] = at + length;
+    // Early segments now reached, lowest offset first (ties in arrival order), as a sort would place them.
+    const early = live.early[side];
+    while (early.length > 0) {
+      let k = 0;
+      for (let i = 1; i < early.length; i++) if (early[i].at < early[k].at) k = i;
+      const e = early[k];
+      const now = live.cursor[side];
+      if (e.at > now) break;
+      early.splice(k, 1);
+      this.held -= e.data.length;
+      if (e.at + e.data.length <= now) { d.retransmitted++; continue; }
+      if (e.at < now) d.retransmitted++;
+      this.deliver(live, side, e.data.subarray(now - e.at), time, packet);
+      live.cursor[side] = e.at + e.data.length;
+    }
+  }
+
+  /** The connection's in-order bytes `data` (at the direction's cursor) sent by `side`. */
+  private deliver(live: Live, side: 0 | 1, data: Uint8Array, time: number, packet: number): void {
+    if (live.inspector !== undefined) {
+      this.write(live, side, data, time, packet);
+      return;
+    }
+    const d = live.connection.directions[side];
+    const before = live.kept[side];
+    d.pieces.push({ offset: live.cursor[side], data: data.slice(), time, packet });
+    live.kept[side] += data.length;
+    this.hold(data.length);
+    if (before >= ORIENT_BYTES) return; // what orient reads of this side is in already
+    if (side === 0 && !live.request) live.request = findUpgradeRequest(prefix(d)) !== undefined;
+    // orient's answer is final once it has found the request in direction 0, or has read
+    // all it reads of direction 0 and found the request in direction 1 or read all of it too.
+    const full = (s: 0 | 1): boolean => live.kept[s] >= ORIENT_BYTES;
+    if (live.request || (full(0) && (full(1) || findUpgradeRequest(prefix(live.connection.directions[1])) !== undefined))) this.start(live);
+  }
+
+  /** Orients the connection and feeds it what it kept, both directions in time order. */
+  private start(live: Live): void {
+    const c = live.connection;
+    const o = orient(c);
+    live.inspector = connectionInspector(c, { ...this.options, transient: true }, o);
+    live.senders = sendersOf(o);
+    const [a, b] = [c.directions[0].pieces, c.directions[1].pieces];
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      const fromA = j >= b.length || (i < a.length && (a[i].time < b[j].time || (a[i].time === b[j].time && a[i].packet <= b[j].packet)));
+      const p: StreamPiece = fromA ? a[i++] : b[j++];
+      this.write(live, fromA ? 0 : 1, p.data!, p.time, p.packet);
+    }
+    this.held -= live.kept[0] + live.kept[1];
+    c.directions[0].pieces = [];
+    c.directions[1].pieces = [];
+  }
+
+  private write(live: Live, side: 0 | 1, data: Uint8Array, time: number, packet: number): void {
+    const inspector = live.inspector!;
+    if (inspector.write(live.senders![side], data, time, packet)) live.pending = true;
+    if (!live.listed && (live.pending || inspector.frames.length > 0)) {
+      live.listed = true;
+      this.news.push(live);
+    }
+  }
+
+  private hold(bytes: number): void {
+    this.held += bytes;
+    if (this.held > this.maxHeld) throw new CannotStream(`more than ${this.maxHeld} bytes held`);
+  }
+}
+
+/**
+ * Inspects the pcap or pcapng file that `read` reads, as it is read; resolves to the report
+ * inspectCapture would give, or to undefined when this file must be read whole for that
+ * (see above). With `onFrames`, frames are handed over after each buffer read, and
+ * `context.connections` counts the connections seen before the first hand-over (it is more
+ * than 1 exactly when the capture holds more than one). A frame sink may have been called
+ * before undefined is returned.
+ */
+export async function inspectCaptureStream(read: ReadInto, options: StreamCaptureOptions = {}): Promise<InspectionReport | undefined> {
+  const { onFrames, readBytes = 256 << 10, maxHeld = 64 << 20, ...inspect } = options;
+  const tcp = new LiveReassembler(inspect, maxHeld);
+  let last = -Infinity;
+  const scanner = new CaptureScanner((number, time, linkType, start, end) => {
+    if (time < last) throw new CannotStream(`packet ${number}: time goes backwards`);
+    last = time;
+    tcp.add(number, time, linkType, start, end);
+  });
+  // Frames are handed over once the layout is known: a second connection, or the end.
+  let context: FrameContextInfo | undefined;
+  let waiting: InspectedFrame[] = [];
+  const hand = (live: Live | undefined, frames: readonly InspectedFrame[], end: boolean): void => {
+    if (live !== undefined) for (const f of frames) if (f.rsv1) live.rsv1 = true;
+    if (onFrames === undefined) { if (live !== undefined) for (const f of frames) live.frames.push(f); return; }
+    if (context === undefined) {
+      for (const f of frames) waiting.push(f);
+      if (tcp.count < 2 && !end) return;
+      const file = scanner.result();
+      context = file.firstTime === undefined ? { connections: tcp.count } : { connections: tcp.count, startTime: file.firstTime };
+      frames = waiting;
+      waiting = [];
+    }
+    if (frames.length > 0) onFrames(frames, context);
+  };
+  let buffer = new Uint8Array(readBytes);
+  let filled = 0;
+  try {
+    for (;;) {
+      if (filled === buffer.length) {
+        const bigger = new Uint8Array(buffer.length * 2);
+        bigger.set(buffer);
+        buffer = bigger;
+      }
+      const n = read(buffer, filled, buffer.length - filled);
+      filled += n;
+      const final = n === 0;
+      tcp.use(buffer);
+      const used = scanner.scan(buffer.subarray(0, filled), final);
+      const news = tcp.news;
+      tcp.news = [];
+      for (const live of news) {
+        live.listed = false;
+        if (live.pending) { live.pending = false; await live.inspector!.flush(); }
+        hand(live, live.inspector!.drain(), false);
+      }
+      if (final) break;
+      buffer.copyWithin(0, used, filled);
+      filled -= used;
+    }
+    const results: ConnectionResult[] = [];
+    for (const c of tcp.finish()) {
+      const live = tcp.live[c.id - 1];
+      if (live === undefined) { results.push(await inspectConnection(c, inspect, (frames) => hand(undefined, frames, true))); continue; }
+      for (const s of [0, 1] as const) {
+        if (live.early[s].length > 0) throw new CannotStream(`connection ${c.id}: bytes missing at the end`);
+        c.directions[s].bytes = live.cursor[s];
+      }
+      if (live.inspector === undefined) {
+        // Not oriented while streaming: as the whole-file reading does it, from the pieces kept.
+        results.push(await inspectConnection(c, inspect, onFrames === undefined ? undefined : (frames) => hand(live, frames, true)));
+        continue;
+      }
+      const inspector = live.inspector;
+      await inspector.flush();
+      const { report, problems } = await inspector.finish();
+      hand(live, inspector.drain(), true);
+      results.push(connectionResult(c, live.senders![0] === 'client' ? 0 : 1, live.frames, report, problems, live.rsv1));
+    }
+    hand(undefined, [], true);
+    return captureReport(scanner.result(), tcp.skipped, results);
+  } catch (error) {
+    if (error instanceof CannotStream) return undefined;
+    throw error;
+  }
+}
