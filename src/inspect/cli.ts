@@ -88,16 +88,26 @@ export async function runInspect(args: readonly string[], io: CliIo = processIo)
   }
   if (file === undefined) return usage('no input given');
   const job: TableJob = { hex, ...(role ? { role } : {}) };
-  // A capture file made into a table on one thread is read as it is decoded, in pieces.
-  if (format === 'table' && (threads ?? 1) === 1 && file !== '-') {
-    let part: TablePart | undefined;
+  // A capture file made into a table is read as it is decoded, in pieces; with --threads,
+  // each thread reads it and decodes its share of the connections. Not the default: on the
+  // 2-vCPU machine of bench/results/inspect.md (2026-12-04), a 100 MB capture took 0.37-0.38 s
+  // on 2 threads and 0.34-0.35 s on 1 (medians of 9): the worker's start, its own JIT
+  // warm-up and the second read cost more than half the decoding saves.
+  if (format === 'table' && file !== '-') {
+    const count = threads ?? 1;
+    let parts: Array<TablePart | undefined>;
     try {
-      part = await streamedTablePart(file, job);
+      if (count === 1) {
+        parts = [await streamedTablePart(file, job)];
+      } else {
+        const workers = Array.from({ length: count - 1 }, (_, k) => runShardWorker({ ...job, file, shard: { index: k + 1, count } }));
+        parts = [await streamedTablePart(file, { ...job, shard: { index: 0, count } }), ...await Promise.all(workers)];
+      }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).syscall === undefined) throw error;
       return usage(`cannot read '${file}': ${(error as Error).message}`);
     }
-    if (part !== undefined) return writeTable([part], hex, io);
+    if (parts.every((p) => p !== undefined)) return writeTable(parts as TablePart[], hex, io);
   }
   // A file decoded on several threads is read into shared memory: the workers see the same
   // bytes, not copies.
@@ -117,17 +127,13 @@ export async function runInspect(args: readonly string[], io: CliIo = processIo)
   // large capture's frames and row strings are never all held); with --threads, a capture
   // is split by connection between threads. Then the rows are put in frame order,
   // numbered, and written as one buffer.
-  //
-  // Not the default: on the 2-vCPU machine of bench/results/inspect.md, 2 threads took
-  // 0.83 s where 1 took 0.73 s (medians of 6) for a 100 MB capture: each half took as long
-  // as the whole, the two threads' allocation and garbage collection sharing two cores.
   const count = captureFormat(bytes) === undefined ? 1 : threads ?? 1;
   let parts: TablePart[];
   if (count === 1) {
     parts = [await tablePart(bytes, job)];
   } else {
     const shared = bytes.buffer instanceof SharedArrayBuffer ? bytes : copyToShared(bytes);
-    const workers = Array.from({ length: count - 1 }, (_, k) => runShardWorker({ ...job, bytes: shared, shard: { index: k + 1, count } }));
+    const workers = Array.from({ length: count - 1 }, (_, k) => runShardWorker({ ...job, bytes: shared, shard: { index: k + 1, count } }) as Promise<TablePart>);
     parts = [await tablePart(shared, { ...job, shard: { index: 0, count } }), ...await Promise.all(workers)];
   }
   return writeTable(parts, hex, io);
@@ -296,11 +302,17 @@ function writeRowNumber(out: Uint8Array, at: number, n: number): number {
 
 const SHARD_JOB = 'wsframe-inspect-shard';
 
-/** Runs one shard in a worker thread running this module. */
-function runShardWorker(job: TableJob & { bytes: Uint8Array }): Promise<TablePart> {
+/** A shard's input: the bytes (shared memory), or the file, which the worker streams itself. */
+type ShardJob = TableJob & ({ bytes: Uint8Array } | { file: string });
+
+/**
+ * Runs one shard in a worker thread running this module. Resolves to undefined when the
+ * worker streamed the file and it must be read whole (see inspectCaptureStream).
+ */
+function runShardWorker(job: ShardJob): Promise<TablePart | undefined> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL(import.meta.url), { workerData: { kind: SHARD_JOB, ...job } });
-    worker.once('message', (part: TablePart) => { resolve(part); void worker.terminate(); });
+    worker.once('message', (part: TablePart | null) => { resolve(part ?? undefined); void worker.terminate(); });
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`inspect worker exited (${code}) before its shard was done`)));
   });
@@ -308,9 +320,10 @@ function runShardWorker(job: TableJob & { bytes: Uint8Array }): Promise<TablePar
 
 // In a worker started by runShardWorker: decode the shard, hand the rows back (moved, not copied).
 if (!isMainThread && parentPort !== null && (workerData as { kind?: string } | null)?.kind === SHARD_JOB) {
-  const job = workerData as TableJob & { bytes: Uint8Array };
+  const job = workerData as ShardJob;
   const port = parentPort;
-  void tablePart(job.bytes, job).then((part) => {
-    port.postMessage(part, [part.rows.buffer as ArrayBuffer]); // the rows' buffer is the worker's own (not shared): moved, not copied
+  void ('file' in job ? streamedTablePart(job.file, job) : tablePart(job.bytes, job)).then((part) => {
+    if (part === undefined) port.postMessage(null);
+    else port.postMessage(part, [part.rows.buffer as ArrayBuffer]); // the rows' buffer is the worker's own (not shared): moved, not copied
   });
 }

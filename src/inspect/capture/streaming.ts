@@ -21,7 +21,7 @@
 //     download, for one).
 import { CaptureScanner } from './pcap.js';
 import { Reassembler, type Building, type StreamPiece, type TcpConnection } from './tcp.js';
-import type { ConnectionInspector } from './connection.js';
+import type { ConnectionInspector, ConnectionOptions } from './connection.js';
 import { findUpgradeRequest } from './http.js';
 import {
   captureReport, connectionInspector, connectionResult, inspectConnection, orient, prefix, sendersOf,
@@ -32,7 +32,7 @@ import type { InspectedFrame, InspectionReport, Role } from '../types.js';
 /** Reads up to `length` bytes of the file into `buffer` at `offset`; 0 at its end. */
 export type ReadInto = (buffer: Uint8Array, offset: number, length: number) => number;
 
-export type StreamCaptureOptions = Omit<CaptureOptions, 'shard'> & {
+export type StreamCaptureOptions = CaptureOptions & {
   /** Bytes read at a time (default 256 KiB; grown for a larger packet). */
   readBytes?: number;
   /** Most bytes held at once before giving up (default 64 MiB). */
@@ -77,7 +77,7 @@ class LiveReassembler extends Reassembler {
   news: Live[] = [];
   private held = 0;
 
-  constructor(private readonly options: StreamCaptureOptions, private readonly maxHeld: number) {
+  constructor(private readonly options: ConnectionOptions, private readonly maxHeld: number, private readonly include: (id: number) => boolean) {
     super(new Uint8Array(0));
   }
 
@@ -88,6 +88,7 @@ class LiveReassembler extends Reassembler {
 
   protected override segment(b: Building, side: 0 | 1, seq: number, start: number, end: number, time: number, packet: number): void {
     const c = b.connection;
+    if (!this.include(c.id)) return;
     const live = this.live[c.id - 1] ??= {
       connection: c, cursor: [0, 0], early: [[], []], kept: [0, 0], request: false, frames: [], rsv1: false, pending: false, listed: false,
     };
@@ -146,7 +147,7 @@ class LiveReassembler extends Reassembler {
   private start(live: Live): void {
     const c = live.connection;
     const o = orient(c);
-    live.inspector = connectionInspector(c, { ...this.options, transient: true }, o);
+    live.inspector = connectionInspector(c, this.options, o);
     live.senders = sendersOf(o);
     const [a, b] = [c.directions[0].pieces, c.directions[1].pieces];
     let i = 0;
@@ -185,8 +186,9 @@ class LiveReassembler extends Reassembler {
  * before undefined is returned.
  */
 export async function inspectCaptureStream(read: ReadInto, options: StreamCaptureOptions = {}): Promise<InspectionReport | undefined> {
-  const { onFrames, readBytes = 256 << 10, maxHeld = 64 << 20, ...inspect } = options;
-  const tcp = new LiveReassembler(inspect, maxHeld);
+  const { onFrames, shard, readBytes = 256 << 10, maxHeld = 64 << 20, ...inspect } = options;
+  const include = shard === undefined ? (): boolean => true : (id: number): boolean => (id - 1) % shard.count === shard.index;
+  const tcp = new LiveReassembler({ ...inspect, transient: true }, maxHeld, include);
   let last = -Infinity;
   const scanner = new CaptureScanner((number, time, linkType, start, end) => {
     if (time < last) throw new CannotStream(`packet ${number}: time goes backwards`);
@@ -235,7 +237,7 @@ export async function inspectCaptureStream(read: ReadInto, options: StreamCaptur
       filled -= used;
     }
     const results: ConnectionResult[] = [];
-    for (const c of tcp.finish()) {
+    for (const c of tcp.finish(include)) {
       const live = tcp.live[c.id - 1];
       if (live === undefined) { results.push(await inspectConnection(c, inspect, (frames) => hand(undefined, frames, true))); continue; }
       for (const s of [0, 1] as const) {
