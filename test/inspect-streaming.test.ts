@@ -264,3 +264,20 @@ describe('wsframe inspect reads a capture file as it decodes it', () => {
     }
   });
 });
+
+describe('frameOrder', () => {
+  it('orders by time, packet, connection, then index, whether or not times grow with packet numbers', async () => {
+    const { frameOrder } = await import('../src/inspect/capture/session.js');
+    const rng = new Rng('frame-order');
+    for (let round = 0; round < 200; round++) {
+      const n = rng.range(0, 60);
+      const monotonic = rng.bool();
+      const packet = Array.from({ length: n }, () => rng.pick([0, rng.range(1, 30), rng.range(1, 5), 1e9, 2.5]));
+      const time = packet.map((p) => (monotonic ? p / 1000 : rng.pick([0, rng.range(0, 5) / 10])));
+      const connection = packet.map(() => rng.range(1, 3));
+      const expected = Array.from({ length: n }, (_, i) => i)
+        .sort((x, y) => time[x] - time[y] || packet[x] - packet[y] || connection[x] - connection[y] || x - y);
+      expect(frameOrder(time, packet, connection), rng.note).toEqual(expected);
+    }
+  });
+});

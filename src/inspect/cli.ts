@@ -260,30 +260,37 @@ async function makeTablePart(job: TableJob, inspect: (options: DetectOptions) =>
 
 /** `head`, the rows of every part in frame order, numbered from 1, and `foot`, a line each. */
 function tableBytes(head: string, parts: readonly TablePart[], foot: string): Uint8Array {
-  const time: number[] = [];
-  const packet: number[] = [];
-  const connection: number[] = [];
-  const where: Array<[TablePart, number]> = [];
-  for (const p of parts) {
-    for (let i = 0; i < p.starts.length; i++) {
-      time.push(p.time[i]);
-      packet.push(p.packet[i]);
-      connection.push(p.connection[i]);
-      where.push([p, i]);
+  let n = 0;
+  for (const p of parts) n += p.starts.length;
+  const time = new Float64Array(n);
+  const packet = new Float64Array(n);
+  const connection = new Float64Array(n);
+  // Row i of the whole is row rowOf[i] of part partOf[i].
+  const partOf = new Uint16Array(n);
+  const rowOf = new Uint32Array(n);
+  let i = 0;
+  parts.forEach((p, k) => {
+    for (let r = 0; r < p.starts.length; r++, i++) {
+      time[i] = p.time[r];
+      packet[i] = p.packet[r];
+      connection[i] = p.connection[r];
+      partOf[i] = k;
+      rowOf[i] = r;
     }
-  }
+  });
   const order = frameOrder(time, packet, connection);
+  const rows = parts.map((p) => Buffer.from(p.rows.buffer, p.rows.byteOffset, p.rows.length));
   let size = 3 * (head.length + foot.length) + 2;
   for (const p of parts) size += p.rows.length + 24 * p.starts.length;
   const out = Buffer.allocUnsafe(size);
   let at = out.write(head, 0);
-  for (let i = 0; i < order.length; i++) {
-    const [p, k] = where[order[i]];
+  for (let j = 0; j < n; j++) {
+    const k = partOf[order[j]];
+    const r = rowOf[order[j]];
+    const starts = parts[k].starts;
     out[at++] = 0x0a;
-    at = writeRowNumber(out, at, i + 1);
-    const end = k + 1 < p.starts.length ? p.starts[k + 1] : p.rows.length;
-    out.set(p.rows.subarray(p.starts[k], end), at);
-    at += end - p.starts[k];
+    at = writeRowNumber(out, at, j + 1);
+    at += rows[k].copy(out, at, starts[r], r + 1 < starts.length ? starts[r + 1] : rows[k].length);
   }
   out[at++] = 0x0a;
   at += out.write(foot, at);
