@@ -4,11 +4,11 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { detectAndInspect, type DetectOptions } from './detect.js';
 import { zlibInflater } from './inflate-node.js';
-import { formatJson, frameRows, problemCount, tableFoot, tableHead, tableLayout, type TableLayout } from './table.js';
+import { clip, formatJson, frameRows, problemCount, rowColumns, tableFoot, tableHead, tableLayout, type TableLayout } from './table.js';
 import { frameOrder, mergeCaptureReports, type FrameContextInfo } from './capture/session.js';
 import { captureFormat } from './capture/pcap.js';
 import { inspectCaptureStream } from './capture/streaming.js';
-import type { InspectionReport, Role } from './types.js';
+import type { InspectedFrame, InspectionReport, Role } from './types.js';
 
 
 export const INSPECT_USAGE = `usage: wsframe inspect FILE|- [--format table|json] [--hex] [--role client|server] [--threads N]
@@ -232,20 +232,24 @@ async function makeTablePart(job: TableJob, inspect: (options: DetectOptions) =>
   let used = 0;
   const part: Omit<TablePart, 'report' | 'rows'> = { starts: [], time: [], packet: [], connection: [], problems: 0 };
   let layout: TableLayout | undefined;
+  let writer: RowWriter | undefined;
   const options: DetectOptions = {
     ...inspectOptions(job.hex, job.role), detail: 'summary', ...(job.shard ? { shard: job.shard } : {}),
     onFrames: (frames, context) => {
       part.context ??= context;
       layout ??= tableLayout(context.connections, context.startTime, { hex: job.hex });
+      writer ??= new RowWriter(layout);
       for (const f of frames) {
-        const row = frameRows(f, layout);
-        if (used + 3 * row.length > buf.length) {
-          const bigger = Buffer.allocUnsafe(Math.max(2 * buf.length, used + 3 * row.length));
+        // A plain row needs at most ROOM bytes; others are made as text first.
+        const row = writer.plain(f) ? undefined : frameRows(f, layout);
+        const room = row === undefined ? ROOM : 3 * row.length;
+        if (used + room > buf.length) {
+          const bigger = Buffer.allocUnsafe(Math.max(2 * buf.length, used + room));
           buf.copy(bigger, 0, 0, used);
           buf = bigger;
         }
         part.starts.push(used);
-        used += buf.write(row, used);
+        used = row === undefined ? writer.write(buf, used, f) : used + buf.write(row, used);
         part.time.push(f.time ?? 0);
         part.packet.push(f.packet ?? 0);
         part.connection.push(f.connection);
@@ -256,6 +260,48 @@ async function makeTablePart(job: TableJob, inspect: (options: DetectOptions) =>
   const report = await inspect(options);
   // The rows as a Uint8Array of their own (a worker's part is posted: a pooled Buffer's memory is not transferable).
   return report === undefined ? undefined : { ...part, report, rows: new Uint8Array(buf.buffer, buf.byteOffset, used) };
+}
+
+/** Bytes a plain row can take: its columns (under 100) and a preview of at most 40 UTF-16 units (3 bytes each). */
+const ROOM = 256;
+
+/**
+ * Writes the rows frameRows makes for plain frames (a time, no problems, no hex lines)
+ * straight into bytes: the columns from Conn to Mask are encoded once for each kind of frame
+ * (connection, direction, opcode, flags), the time and length are written digit by digit,
+ * and only the preview goes through the UTF-8 encoder.
+ */
+class RowWriter {
+  private readonly columns = new Map<number, Buffer>();
+
+  constructor(private readonly layout: TableLayout) {}
+
+  plain(f: InspectedFrame): boolean {
+    return f.kind === 'frame' && f.problems.length === 0 && !f.truncated && !this.layout.hex && f.time !== undefined && this.layout.start !== undefined;
+  }
+
+  /** Writes a plain frame's row at `at` (ROOM bytes must be free); returns where it ends. */
+  write(out: Buffer, at: number, f: InspectedFrame): number {
+    const layout = this.layout;
+    out[at++] = 0x20;
+    const time = (f.time! - layout.start!).toFixed(6);
+    for (let i = time.length; i < 11; i++) out[at++] = 0x20;
+    for (let i = 0; i < time.length; i++) out[at++] = time.charCodeAt(i);
+    out[at++] = 0x20;
+    const bits = (f.fin ? 1 : 0) | (f.rsv1 ? 2 : 0) | (f.rsv2 ? 4 : 0) | (f.rsv3 ? 8 : 0) | (f.masked ? 16 : 0) | (f.direction === 'client' ? 32 : 0);
+    const key = ((layout.multi ? f.connection : 0) * 16 + f.opcode) * 64 + bits;
+    let columns = this.columns.get(key);
+    if (columns === undefined) this.columns.set(key, columns = Buffer.from(rowColumns(f, layout)));
+    at += columns.copy(out, at);
+    out[at++] = 0x20;
+    at = writeRight(out, at, f.payloadLength, 8);
+    const shown = clip(f.preview, layout.width).trimEnd();
+    if (shown !== '') {
+      out[at++] = 0x20;
+      at += out.write(shown, at);
+    }
+    return at;
+  }
 }
 
 /** `head`, the rows of every part in frame order, numbered from 1, and `foot`, a line each. */
@@ -299,9 +345,14 @@ function tableBytes(head: string, parts: readonly TablePart[], foot: string): Ui
 
 /** Writes rowNumber(n) (n right-aligned in 6 columns) as ASCII at `at`; returns where it ends. */
 function writeRowNumber(out: Uint8Array, at: number, n: number): number {
+  return writeRight(out, at, n, 6);
+}
+
+/** Writes the whole number n right-aligned in `width` columns as ASCII at `at`; returns where it ends. */
+function writeRight(out: Uint8Array, at: number, n: number, width: number): number {
   let digits = 1;
   for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
-  for (let pad = 6 - digits; pad > 0; pad--) out[at++] = 0x20;
+  for (let pad = width - digits; pad > 0; pad--) out[at++] = 0x20;
   let end = at + digits;
   for (let x = n; end > at; x = Math.floor(x / 10)) out[--end] = 0x30 + (x % 10);
   return at + digits;

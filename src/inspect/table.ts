@@ -16,7 +16,8 @@ function pad(s: string, n: number, right = false): string {
   return right ? s.padStart(n) : s.padEnd(n);
 }
 
-function clip(s: string, n: number): string {
+/** `s` cut to `n` characters, the last one then '…'. */
+export function clip(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
 
@@ -61,12 +62,9 @@ export function rowNumber(index: number): string {
  */
 export function frameRows(f: InspectedFrame, layout: TableLayout): string {
   const width = layout.width;
-  const message = f.kind === 'message';
   const time = f.time === undefined || layout.start === undefined ? '-' : (f.time - layout.start).toFixed(6);
   const preview = clip(f.preview, width);
-  let row = ` ${pad(time, 11, true)} ${layout.multi ? `${pad(String(f.connection), 4, true)} ` : ''}${directionLabel(f)} ` +
-    `${message ? ' - ' : f.fin ? ' 1 ' : ' 0 '} ${message ? ' - ' : flags(f)} ${pad(clip((message ? 'msg ' : '') + f.opcodeName, 12), 12)} ` +
-    `${message ? '  - ' : f.masked ? ' yes' : ' no '} ${pad(String(f.payloadLength) + (f.truncated ? '+' : ''), 8, true)}`;
+  let row = ` ${pad(time, 11, true)} ${rowColumns(f, layout)} ${pad(String(f.payloadLength) + (f.truncated ? '+' : ''), 8, true)}`;
   if (f.problems.length === 0) {
     const shown = preview.trimEnd();
     if (shown !== '') row += ` ${shown}`;
@@ -79,6 +77,14 @@ export function frameRows(f: InspectedFrame, layout: TableLayout): string {
   }
   for (const p of f.problems) row += `\n        ! ${p.message} [${p.rule}]`;
   return row;
+}
+
+/** A row's columns from Conn to Mask (between the time and the length). */
+export function rowColumns(f: InspectedFrame, layout: TableLayout): string {
+  const message = f.kind === 'message';
+  return `${layout.multi ? `${pad(String(f.connection), 4, true)} ` : ''}${directionLabel(f)} ` +
+    `${message ? ' - ' : f.fin ? ' 1 ' : ' 0 '} ${message ? ' - ' : flags(f)} ${pad(clip((message ? 'msg ' : '') + f.opcodeName, 12), 12)} ` +
+    `${message ? '  - ' : f.masked ? ' yes' : ' no '}`;
 }
 
 /** Connections, problems outside frames, notes and the count, after the rows. */
