@@ -272,7 +272,7 @@ const ROOM = 256;
  * and only the preview goes through the UTF-8 encoder.
  */
 class RowWriter {
-  private readonly columns = new Map<number, Buffer>();
+  private readonly columns = new Map<number, Uint8Array>();
 
   constructor(private readonly layout: TableLayout) {}
 
@@ -292,7 +292,7 @@ class RowWriter {
     const key = ((layout.multi ? f.connection : 0) * 16 + f.opcode) * 64 + bits;
     let columns = this.columns.get(key);
     if (columns === undefined) this.columns.set(key, columns = Buffer.from(rowColumns(f, layout)));
-    at += columns.copy(out, at);
+    for (let i = 0; i < columns.length; i++) out[at++] = columns[i];
     out[at++] = 0x20;
     at = writeRight(out, at, f.payloadLength, 8);
     const shown = clip(f.preview, layout.width).trimEnd();
@@ -325,7 +325,7 @@ function tableBytes(head: string, parts: readonly TablePart[], foot: string): Ui
     }
   });
   const order = frameOrder(time, packet, connection);
-  const rows = parts.map((p) => Buffer.from(p.rows.buffer, p.rows.byteOffset, p.rows.length));
+  const rows = parts.map((p) => p.rows);
   let size = 3 * (head.length + foot.length) + 2;
   for (const p of parts) size += p.rows.length + 24 * p.starts.length;
   const out = Buffer.allocUnsafe(size);
@@ -336,7 +336,10 @@ function tableBytes(head: string, parts: readonly TablePart[], foot: string): Ui
     const starts = parts[k].starts;
     out[at++] = 0x0a;
     at = writeRowNumber(out, at, j + 1);
-    at += rows[k].copy(out, at, starts[r], r + 1 < starts.length ? starts[r + 1] : rows[k].length);
+    const from = rows[k];
+    const end = r + 1 < starts.length ? starts[r + 1] : from.length;
+    out.set(from.subarray(starts[r], end), at);
+    at += end - starts[r];
   }
   out[at++] = 0x0a;
   at += out.write(foot, at);
