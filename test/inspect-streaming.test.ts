@@ -187,6 +187,32 @@ describe('inspectCaptureStream', () => {
     expect(streamedFrames).toBeGreaterThan(100);
   });
 
+  it('hands each frame to onFrames intact (its bytes are reused only after the call): the report\'s frames, in frameOrder', async () => {
+    const rng = new Rng('inspect-streamed-sink');
+    for (let round = 0; round < 8; round++) {
+      const sessions = Array.from({ length: rng.range(2, 5) }, () => tcpSession(session(rng, rng.bool(0.3)), { mss: rng.range(40, 1460) }));
+      const file = writePcap(1, interleave(rng, sessions, 'ethernet'));
+      const whole = await inspectCapture(file, { inflate: zlibInflater() });
+      const seen: string[] = [];
+      const keys: Array<[number, number, number]> = [];
+      const streamed = await inspectCaptureStream(readerOf(file, rng, 3000), {
+        inflate: zlibInflater(), readBytes: rng.pick([512, 4096, 65536]),
+        onFrames: (frames) => {
+          for (const f of frames) {
+            seen.push(frameText([f])); // everything, bytes included, while the frame is lent
+            keys.push([f.time ?? 0, f.packet ?? 0, f.connection]);
+          }
+        },
+      });
+      expect(streamed, rng.note).toBeDefined();
+      expect(streamed!.frames).toEqual([]);
+      const { frameOrder } = await import('../src/inspect/capture/session.js');
+      const order = frameOrder(keys.map((k) => k[0]), keys.map((k) => k[1]), keys.map((k) => k[2]));
+      const unnumbered = (text: string): string => text.replace(/"index":\d+,/, '');
+      expect(order.map((i) => unnumbered(seen[i])), rng.note).toEqual(whole.frames.map((f) => unnumbered(frameText([f]))));
+    }
+  });
+
   it('reorders, drops retransmitted and overlapping segments as the whole-file reading does', async () => {
     const rng = new Rng('inspect-streamed-reorder');
     for (let round = 0; round < 20; round++) {

@@ -77,6 +77,10 @@ export class StreamInspector {
    */
   private carry: Uint8Array = EMPTY;
   private carryView: Uint8Array | null = null;
+  /** InspectOptions.recycle: copies are made in `arena`, from its start again after recycle(). */
+  private readonly recycling: boolean;
+  private arena: Uint8Array = EMPTY;
+  private arenaUsed = 0;
   /** Chunks not yet framed; the first begins at its byte `skip`. */
   private pending: Uint8Array[] = [];
   private skip = 0;
@@ -105,6 +109,7 @@ export class StreamInspector {
     this.summary = options.detail === 'summary';
     this.maxInflated = options.maxInflated ?? 64 * 1024 * 1024;
     this.transient = options.transient === true;
+    this.recycling = this.transient && options.recycle === true;
     this.inflater = options.inflate ?? (this.deflate ? streamInflater(this.maxInflated) : undefined);
     this.ctx = {
       codec: options.codec ?? inspectorCodec(),
@@ -155,12 +160,48 @@ export class StreamInspector {
     if (this.pendingLength === 0) { this.carryView = null; this.carry = EMPTY; return; }
     if (this.pending.length === 1 && this.pending[0] === this.carryView && this.skip === 0 && this.carry.length >= this.need) return;
     const size = Math.max(this.pendingLength, Math.min(this.need, 2 * this.pendingLength + 64 * 1024));
-    const carry = allocate(size);
+    const carry = this.allocate(size);
     this.gather(carry, 0, this.pendingLength, false);
     this.carry = carry;
     this.carryView = carry.subarray(0, this.pendingLength);
     this.pending = [this.carryView];
     this.skip = 0;
+  }
+
+  /** Bytes for a copy (not zeroed when recycling: every byte is written before it is read). */
+  private allocate(n: number): Uint8Array {
+    if (!this.recycling) return allocate(n);
+    if (this.arenaUsed + n > this.arena.length) {
+      this.arena = new Uint8Array(Math.max(2 * this.arena.length, n, 64 * 1024));
+      this.arenaUsed = 0;
+    }
+    const out = this.arena.subarray(this.arenaUsed, this.arenaUsed + n);
+    this.arenaUsed += n;
+    return out;
+  }
+
+  /**
+   * With InspectOptions.recycle: the caller holds none of the frames made so far, so their
+   * bytes' memory may be reused. What the inspector still needs stays: the frame in progress
+   * (moved to the arena's start); nothing is reused while a message is open or waits for
+   * inflation (they hold earlier frames' bytes).
+   */
+  recycle(): void {
+    if (!this.recycling || this.open !== null || this.inflateQueue.length > 0) return;
+    this.arenaUsed = 0;
+    if (this.carryView === null || this.carry.length > this.arena.length) return; // a carry larger than the arena lies outside it
+    const filled = this.carryView.length;
+    const size = this.carry.length;
+    if (this.carry.buffer === this.arena.buffer) {
+      const start = this.carry.byteOffset - this.arena.byteOffset;
+      this.arena.copyWithin(0, start, start + filled);
+    } else {
+      this.arena.set(this.carryView, 0);
+    }
+    this.carry = this.arena.subarray(0, size);
+    this.carryView = this.carry.subarray(0, filled);
+    this.pending[0] = this.carryView;
+    this.arenaUsed = size;
   }
 
   /** Inflates the compressed messages completed so far, in order. */
@@ -255,12 +296,12 @@ export class StreamInspector {
       const view = c.subarray(skip, skip + n);
       let out = view;
       // Transient chunks are always copied; the carry is ours (each frame's bytes its own).
-      if (this.transient ? c !== this.carryView : copy) { out = allocate(n); out.set(view); }
+      if (this.transient ? c !== this.carryView : copy) { out = this.allocate(n); out.set(view); }
       if (skip + n === c.length) this.drop(1, 0);
       else this.skip = skip + n;
       return out;
     }
-    const out = allocate(n);
+    const out = this.allocate(n);
     this.gather(out, 0, n, true);
     return out;
   }

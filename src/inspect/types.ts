@@ -150,6 +150,13 @@ export interface InspectOptions {
    * and payloads that lie in one chunk are views of it.
    */
   transient?: boolean;
+  /**
+   * With `transient`: the header and payload bytes of the frames made are copied into one
+   * buffer that `recycle()` lets the inspector reuse, once the caller holds none of the
+   * frames it took (a capture decoded without fresh memory per frame). Until then, the
+   * frames' bytes stay valid. Default false: each frame's bytes are its own.
+   */
+  recycle?: boolean;
 }
 
 /** Where framing was lost and why (nothing after `offset` could be read as frames). */

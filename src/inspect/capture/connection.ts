@@ -115,6 +115,12 @@ export class ConnectionInspector {
     return out;
   }
 
+  /** See InspectOptions.recycle: the caller holds none of the frames drained so far. */
+  recycle(): void {
+    this.inspectors?.client.recycle();
+    this.inspectors?.server.recycle();
+  }
+
   private seen(direction: Role, time: number | undefined, packet: number | undefined): void {
     const last = this.last[direction];
     if (time !== undefined) last.time = time;

@@ -182,13 +182,15 @@ class LiveReassembler extends Reassembler {
  * inspectCapture would give, or to undefined when this file must be read whole for that
  * (see above). With `onFrames`, frames are handed over after each buffer read, and
  * `context.connections` counts the connections seen before the first hand-over (it is more
- * than 1 exactly when the capture holds more than one). A frame sink may have been called
- * before undefined is returned.
+ * than 1 exactly when the capture holds more than one). A frame's header and payload bytes
+ * are then valid only during the `onFrames` call that hands it over (InspectOptions.recycle).
+ * A frame sink may have been called before undefined is returned.
  */
 export async function inspectCaptureStream(read: ReadInto, options: StreamCaptureOptions = {}): Promise<InspectionReport | undefined> {
   const { onFrames, shard, readBytes = 256 << 10, maxHeld = 64 << 20, ...inspect } = options;
   const include = shard === undefined ? (): boolean => true : (id: number): boolean => (id - 1) % shard.count === shard.index;
-  const tcp = new LiveReassembler({ ...inspect, transient: true }, maxHeld, include);
+  // With a frame sink, each connection's frames' bytes are lent: their memory is reused once they are handed over.
+  const tcp = new LiveReassembler({ ...inspect, transient: true, recycle: onFrames !== undefined }, maxHeld, include);
   let last = -Infinity;
   const scanner = new CaptureScanner((number, time, linkType, start, end) => {
     if (time < last) throw new CannotStream(`packet ${number}: time goes backwards`);
@@ -231,6 +233,7 @@ export async function inspectCaptureStream(read: ReadInto, options: StreamCaptur
         live.listed = false;
         if (live.pending) { live.pending = false; await live.inspector!.flush(); }
         hand(live, live.inspector!.drain(), false);
+        if (context !== undefined) live.inspector!.recycle(); // handed over (not kept waiting for the layout)
       }
       if (final) break;
       buffer.copyWithin(0, used, filled);
