@@ -34,8 +34,11 @@ export interface FrameContextInfo {
   readonly startTime?: number;
 }
 
+/** How much of each direction `orient` reads. */
+export const ORIENT_BYTES = 64 * 1024;
+
 /** The first contiguous bytes of a direction (up to `max`). */
-export function prefix(dir: TcpDirection, max = 64 * 1024): Uint8Array {
+export function prefix(dir: TcpDirection, max = ORIENT_BYTES): Uint8Array {
   const parts: Uint8Array[] = [];
   let total = 0;
   for (const p of dir.pieces) {

@@ -1,5 +1,7 @@
 // A pcap or pcapng file inspected as it is read, through one reused buffer: the file is
-// never held whole, and a frame's bytes are copied once (out of the buffer) at most.
+// never held whole, and a frame's bytes are copied once (out of the buffer) at most. With a
+// frame sink, frames are handed over after each buffer, and the memory of their copies is
+// then reused (InspectOptions.recycle).
 //
 //   read ─► CaptureScanner ─► packets ─► LiveReassembler: each direction's segments in
 //   sequence order as they arrive (retransmitted bytes dropped, early segments held until
@@ -24,7 +26,7 @@ import { Reassembler, type Building, type StreamPiece, type TcpConnection } from
 import type { ConnectionInspector, ConnectionOptions } from './connection.js';
 import { findUpgradeRequest } from './http.js';
 import {
-  captureReport, connectionInspector, connectionResult, inspectConnection, orient, prefix, sendersOf,
+  captureReport, connectionInspector, connectionResult, inspectConnection, orient, ORIENT_BYTES, prefix, sendersOf,
   type CaptureOptions, type ConnectionResult, type FrameContextInfo,
 } from './session.js';
 import type { InspectedFrame, InspectionReport, Role } from '../types.js';
@@ -41,9 +43,6 @@ export type StreamCaptureOptions = CaptureOptions & {
 
 /** Why streaming stopped: the caller reads the file whole instead. */
 class CannotStream extends Error {}
-
-/** `orient` reads this much of each direction. */
-const ORIENT_BYTES = 64 * 1024;
 
 interface Early {
   readonly at: number;
