@@ -13,6 +13,8 @@ import { encode as msgpack } from '@msgpack/msgpack';
 import { startDemo } from '../src/demo/server.js';
 import { detectAndInspect } from '../src/inspect/detect.js';
 import { zlibInflater } from '../src/inspect/inflate-node.js';
+import { inspectCaptureStream } from '../src/inspect/capture/streaming.js';
+import { formatJson } from '../src/inspect/table.js';
 import type { InspectedFrame } from '../src/inspect/types.js';
 
 const has = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
@@ -138,5 +140,20 @@ describe.skipIf(!HAS_TSHARK)('inspect vs tshark (skipped: tshark/dumpcap not ins
     expect(report.connections.map((c) => [c.websocket, c.deflate !== undefined])).toEqual([[true, false], [true, true]]);
     expect(report.frames.flatMap((f) => f.problems)).toEqual([]);
     expect(report.frames.some((f) => f.message?.inflated)).toBe(true);
+  });
+
+  it('reads the same capture as it streams (dumpcap\'s pcapng, 1 KiB at a time) into the same report', async (ctx) => {
+    if (!captured) ctx.skip(why);
+    const bytes = readFileSync(file);
+    const whole = await detectAndInspect(bytes, { inflate: zlibInflater() });
+    let position = 0;
+    const streamed = await inspectCaptureStream((buffer, offset, length) => {
+      const n = Math.min(length, bytes.length - position);
+      buffer.set(bytes.subarray(position, position + n), offset);
+      position += n;
+      return n;
+    }, { inflate: zlibInflater(), readBytes: 1024 });
+    expect(streamed).toBeDefined();
+    expect([...formatJson(streamed!, 1 << 20)].join('\n')).toBe([...formatJson(whole, 1 << 20)].join('\n'));
   });
 });
