@@ -97,7 +97,7 @@ export async function runInspect(args: readonly string[], io: CliIo = processIo)
     const count = threads ?? 1;
     let parts: Array<TablePart | undefined>;
     try {
-      if (count === 1) {
+      if (count === 1 || !isCaptureFile(file)) {
         parts = [await streamedTablePart(file, job)];
       } else {
         const workers = Array.from({ length: count - 1 }, (_, k) => runShardWorker({ ...job, file, shard: { index: k + 1, count } }));
@@ -210,10 +210,9 @@ function tablePart(bytes: Uint8Array, job: TableJob): Promise<TablePart> {
  * inspectCaptureStream); undefined when the file is not a capture or must be read whole.
  */
 async function streamedTablePart(file: string, job: TableJob): Promise<TablePart | undefined> {
+  if (!isCaptureFile(file)) return undefined;
   const fd = openSync(file, 'r');
   try {
-    const head = new Uint8Array(4);
-    if (captureFormat(head.subarray(0, readSync(fd, head, 0, 4, 0))) === undefined) return undefined;
     let position = 0;
     const read = (buffer: Uint8Array, offset: number, length: number): number => {
       const n = readSync(fd, buffer, offset, length, position);
@@ -221,6 +220,17 @@ async function streamedTablePart(file: string, job: TableJob): Promise<TablePart
       return n;
     };
     return await makeTablePart(job, (options) => inspectCaptureStream(read, options));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** True when the file starts as a pcap or pcapng file does. */
+function isCaptureFile(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const head = new Uint8Array(4);
+    return captureFormat(head.subarray(0, readSync(fd, head, 0, 4, 0))) !== undefined;
   } finally {
     closeSync(fd);
   }
