@@ -133,13 +133,12 @@ export class Writer {
     };
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) {
-      this.payloads = emptied(this.payloads, n);
+      this.release(n);
       if (done) queueMicrotask(() => done(new Error('WebSocket is not open: the socket is closed')));
       return;
     }
     const buffers = this.encode(n);
-    this.payloads = emptied(this.payloads, n);
-    if (this.bits.length > KEEP_SLOTS) this.bits = [];
+    this.release(n);
     const out = this.out;
     if (buffers === 1) {
       const chunk = out[0];
@@ -208,6 +207,12 @@ export class Writer {
       i = j + 1;
     }
     return buffers;
+  }
+
+  /** Forgets the `n` frames a flush took: their slots cleared (or the arrays dropped after a burst). */
+  private release(n: number): void {
+    this.payloads = emptied(this.payloads, n);
+    if (this.bits.length > KEEP_SLOTS) this.bits = [];
   }
 
   /** Drops what is queued (the socket is gone); callbacks learn of it. */

@@ -283,11 +283,15 @@ const ROOM = 256;
  */
 class RowWriter {
   private readonly columns = new Map<number, Uint8Array>();
+  /** The layout allows plain rows: times shown, no hex lines. */
+  private readonly plainLayout: boolean;
 
-  constructor(private readonly layout: TableLayout) {}
+  constructor(private readonly layout: TableLayout) {
+    this.plainLayout = !layout.hex && layout.start !== undefined;
+  }
 
   plain(f: InspectedFrame): boolean {
-    return f.kind === 'frame' && f.problems.length === 0 && !f.truncated && !this.layout.hex && f.time !== undefined && this.layout.start !== undefined;
+    return this.plainLayout && f.kind === 'frame' && f.problems.length === 0 && !f.truncated && f.time !== undefined;
   }
 
   /** Writes a plain frame's row at `at` (ROOM bytes must be free); returns where it ends. */
@@ -345,7 +349,7 @@ function tableBytes(head: string, parts: readonly TablePart[], foot: string): Ui
     const r = rowOf[order[j]];
     const starts = parts[k].starts;
     out[at++] = 0x0a;
-    at = writeRowNumber(out, at, j + 1);
+    at = writeRight(out, at, j + 1, 6); // as rowNumber(j + 1)
     const from = rows[k];
     const end = r + 1 < starts.length ? starts[r + 1] : from.length;
     out.set(from.subarray(starts[r], end), at);
@@ -354,11 +358,6 @@ function tableBytes(head: string, parts: readonly TablePart[], foot: string): Ui
   out[at++] = 0x0a;
   at += out.write(foot, at);
   return out.subarray(0, at);
-}
-
-/** Writes rowNumber(n) (n right-aligned in 6 columns) as ASCII at `at`; returns where it ends. */
-function writeRowNumber(out: Uint8Array, at: number, n: number): number {
-  return writeRight(out, at, n, 6);
 }
 
 /** Writes the whole number n right-aligned in `width` columns as ASCII at `at`; returns where it ends. */

@@ -111,11 +111,6 @@ export class CaptureScanner {
     return used;
   }
 
-  /** True once a problem stopped the read (further bytes are ignored). */
-  get done(): boolean {
-    return this.stopped;
-  }
-
   result(): ScanResult {
     const format = this.format ?? 'pcap';
     const notes = [...this.notes];
@@ -176,8 +171,9 @@ export class CaptureScanner {
       }
       const le = this.le;
       const total = view.getUint32(p + 4, le);
-      if (total >= PCAPNG_MIN_BLOCK && total % 4 === 0 && p + total > bytes.length && !final) return p;
-      if (total < PCAPNG_MIN_BLOCK || total % 4 !== 0 || p + total > bytes.length) {
+      const wellFormed = total >= PCAPNG_MIN_BLOCK && total % 4 === 0;
+      if (wellFormed && p + total > bytes.length && !final) return p; // the rest comes with the next call
+      if (!wellFormed || p + total > bytes.length) {
         this.stop(`pcapng: block at byte ${this.position + p} has a bad or truncated length (${total})`);
         return bytes.length;
       }

@@ -116,16 +116,8 @@ export async function inspectConnection(c: TcpConnection, options: ConnectionOpt
   const roles = sendersOf(o);
   const inspector = connectionInspector(c, options, o);
   if (o.websocket) {
-    // Feed both directions in time order, so each frame gets the time its bytes arrived.
-    // Each direction's pieces are in time order already: merge them.
-    const a = c.directions[0].pieces;
-    const b = c.directions[1].pieces;
-    let i = 0;
-    let j = 0;
-    while (i < a.length || j < b.length) {
-      const fromA = j >= b.length || (i < a.length && (a[i].time < b[j].time || (a[i].time === b[j].time && a[i].packet <= b[j].packet)));
-      const p: StreamPiece = fromA ? a[i++] : b[j++];
-      const role = roles[fromA ? 0 : 1];
+    for (const [side, p] of inTimeOrder(c)) {
+      const role = roles[side];
       const pending = p.data !== undefined ? inspector.write(role, p.data, p.time, p.packet) : inspector.writeGap(role, p.missing ?? 0, p.time);
       if (pending) await inspector.flush();
       if (sink !== undefined && inspector.frames.length >= BATCH) hand(inspector.drain());
@@ -135,6 +127,22 @@ export async function inspectConnection(c: TcpConnection, options: ConnectionOpt
   if (sink !== undefined) hand(inspector.drain());
   else hand(inspector.frames);
   return connectionResult(c, o.client, inspector.frames, report, problems, rsv1);
+}
+
+/**
+ * Both directions' pieces in time order (then packet order; direction 0 first on a tie), so
+ * each frame gets the time its bytes arrived. Each direction's pieces are in time order
+ * already: this merges them.
+ */
+export function* inTimeOrder(c: TcpConnection): Generator<[0 | 1, StreamPiece]> {
+  const a = c.directions[0].pieces;
+  const b = c.directions[1].pieces;
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const fromA = j >= b.length || (i < a.length && (a[i].time < b[j].time || (a[i].time === b[j].time && a[i].packet <= b[j].packet)));
+    yield fromA ? [0, a[i++]] : [1, b[j++]];
+  }
 }
 
 /** The role of each direction's sender. */

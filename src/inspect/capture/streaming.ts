@@ -22,11 +22,11 @@
 //     64 KiB each way do not yet tell whether they are WebSocket (a large plain HTTP
 //     download, for one).
 import { CaptureScanner } from './pcap.js';
-import { Reassembler, type Building, type StreamPiece, type TcpConnection } from './tcp.js';
+import { Reassembler, type Building, type TcpConnection } from './tcp.js';
 import type { ConnectionInspector, ConnectionOptions } from './connection.js';
 import { findUpgradeRequest } from './http.js';
 import {
-  captureReport, connectionInspector, connectionResult, inspectConnection, orient, ORIENT_BYTES, prefix, sendersOf,
+  captureReport, connectionInspector, connectionResult, inspectConnection, inTimeOrder, orient, ORIENT_BYTES, prefix, sendersOf,
   type CaptureOptions, type ConnectionResult, type FrameContextInfo,
 } from './session.js';
 import type { InspectedFrame, InspectionReport, Role } from '../types.js';
@@ -148,14 +148,7 @@ class LiveReassembler extends Reassembler {
     const o = orient(c);
     live.inspector = connectionInspector(c, this.options, o);
     live.senders = sendersOf(o);
-    const [a, b] = [c.directions[0].pieces, c.directions[1].pieces];
-    let i = 0;
-    let j = 0;
-    while (i < a.length || j < b.length) {
-      const fromA = j >= b.length || (i < a.length && (a[i].time < b[j].time || (a[i].time === b[j].time && a[i].packet <= b[j].packet)));
-      const p: StreamPiece = fromA ? a[i++] : b[j++];
-      this.write(live, fromA ? 0 : 1, p.data!, p.time, p.packet);
-    }
+    for (const [side, p] of inTimeOrder(c)) this.write(live, side, p.data!, p.time, p.packet);
     this.held -= live.kept[0] + live.kept[1];
     c.directions[0].pieces = [];
     c.directions[1].pieces = [];
