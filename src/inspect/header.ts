@@ -24,11 +24,11 @@ export interface RawHeader {
 const TWO_32 = 0x1_0000_0000;
 
 /**
- * Reads the header at `buf[p]`. Returns the header, or the number of header bytes needed
- * (from `p`) when fewer are available.
+ * Reads the header at `buf[p]` (the bytes end at `end`). Returns the header, or the number
+ * of header bytes needed (from `p`) when fewer are available.
  */
-export function readHeader(buf: Uint8Array, p: number): RawHeader | number {
-  const available = buf.length - p;
+export function readHeader(buf: Uint8Array, p: number, end = buf.length): RawHeader | number {
+  const available = end - p;
   if (available < 2) return 2;
   const b0 = buf[p];
   const b1 = buf[p + 1];

@@ -2,10 +2,11 @@
 // walker never stops at a violation; it stops only where the bytes run out (a truncated
 // final frame) or are missing (a capture gap), and says so.
 //
-//   write(chunk, time) ─► pending chunks ─(enough for the frame in progress)─► walk:
-//     readHeader ─► take the frame's bytes (a view when they lie in one chunk, else one
-//     copy) ─► readFrame (header checks, unmask, close) ─► data(): fragmentation, UTF-8
-//     across fragments ─► complete messages ─► (compressed) inflate in order (flush)
+//   write(chunk, time) ─► pending chunks (transient chunks: copied into one assembly
+//     buffer) ─(enough for the frame in progress)─► walk: readHeader ─► take the frame's
+//     bytes (a view when they lie in one chunk or in the assembly buffer, else one copy)
+//     ─► readFrame (header checks, unmask, close) ─► data(): fragmentation, UTF-8 across
+//     fragments ─► complete messages ─► (compressed) inflate in order (flush)
 //
 // Framing is synchronous (write, cut); only inflation is asynchronous. feed, gap and finish
 // do their framing when called and queue the inflation, so they may be called without
@@ -32,6 +33,8 @@ interface OpenMessage {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Smallest assembly buffer for transient chunks. */
+const ASM_MIN = 64 * 1024;
 
 // Payload copies are carved from shared slabs: one ArrayBuffer per MiB of small payloads
 // instead of one per frame (each one external memory that the garbage collector tracks).
@@ -71,17 +74,17 @@ export class StreamInspector {
   /** Chunks are valid only during `write` (InspectOptions.transient). */
   private readonly transient: boolean;
   /**
-   * Transient chunks: our copy of the frame in progress, as far as it has arrived. It is
-   * sized for the whole frame, so later chunks fill it and the frame is read from it in
-   * place; `carryView` (its filled part) is then the only pending chunk.
+   * Transient chunks are copied, one after another, into `asm`, and frames are read from it
+   * in place: each byte is copied once, and a frame's header and payload are views of it.
+   * Its bytes from `asmStart` to `asmEnd` are not yet framed. When it is full, the next one
+   * starts with those bytes; the full one stays with the frames that point into it.
    */
-  private carry: Uint8Array = EMPTY;
-  private carryView: Uint8Array | null = null;
-  /** InspectOptions.recycle: copies are made in `arena`, from its start again after recycle(). */
+  private asm: Uint8Array = EMPTY;
+  private asmStart = 0;
+  private asmEnd = 0;
+  /** InspectOptions.recycle: recycle() moves the unframed bytes back to the start of `asm`. */
   private readonly recycling: boolean;
-  private arena: Uint8Array = EMPTY;
-  private arenaUsed = 0;
-  /** Chunks not yet framed; the first begins at its byte `skip`. */
+  /** Chunks not yet framed (not transient); the first begins at its byte `skip`. */
   private pending: Uint8Array[] = [];
   private skip = 0;
   /** Bytes in `pending` from `skip` on. */
@@ -128,80 +131,45 @@ export class StreamInspector {
    */
   write(chunk: Uint8Array, time?: number): boolean {
     if (chunk.length > 0) {
-      if (this.carryView !== null) chunk = this.fill(chunk);
-      if (chunk.length > 0) {
-        this.pending.push(chunk);
-        this.pendingLength += chunk.length;
+      if (this.transient) this.append(chunk);
+      else this.pending.push(chunk);
+      this.pendingLength += chunk.length;
+      if (this.pendingLength >= this.need) {
+        if (this.transient) this.walkAssembled(time);
+        else this.walk(time);
       }
-      if (this.pendingLength >= this.need) this.walk(time);
-      if (this.transient) this.keep();
     }
     return this.inflateQueue.length > 0;
   }
 
-  /** Tops up the carried frame from `chunk`; returns the rest of the chunk. */
-  private fill(chunk: Uint8Array): Uint8Array {
-    const used = this.carryView!.length;
-    const n = Math.min(chunk.length, this.carry.length - used);
-    if (n === 0) return chunk;
-    this.carry.set(n === chunk.length ? chunk : chunk.subarray(0, n), used);
-    this.carryView = this.carry.subarray(0, used + n);
-    this.pending[0] = this.carryView;
-    this.pendingLength += n;
-    return chunk.subarray(n);
-  }
-
-  /**
-   * Transient chunks, after a write: the pending bytes (the start of the frame in progress)
-   * are copied into a carry buffer with room for the rest of the frame (growing by at most
-   * its size plus 64 KiB at a time: a declared length is not trusted with memory).
-   */
-  private keep(): void {
-    if (this.pendingLength === 0) { this.carryView = null; this.carry = EMPTY; return; }
-    if (this.pending.length === 1 && this.pending[0] === this.carryView && this.skip === 0 && this.carry.length >= this.need) return;
-    const size = Math.max(this.pendingLength, Math.min(this.need, 2 * this.pendingLength + 64 * 1024));
-    const carry = this.allocate(size);
-    this.gather(carry, 0, this.pendingLength, false);
-    this.carry = carry;
-    this.carryView = carry.subarray(0, this.pendingLength);
-    this.pending = [this.carryView];
-    this.skip = 0;
-  }
-
-  /** Bytes for a copy (not zeroed when recycling: every byte is written before it is read). */
-  private allocate(n: number): Uint8Array {
-    if (!this.recycling) return allocate(n);
-    if (this.arenaUsed + n > this.arena.length) {
-      this.arena = new Uint8Array(Math.max(2 * this.arena.length, n, 64 * 1024));
-      this.arenaUsed = 0;
+  /** Copies a transient chunk after the unframed bytes in `asm`. */
+  private append(chunk: Uint8Array): void {
+    const end = this.asmEnd;
+    if (end + chunk.length > this.asm.length) {
+      // A new buffer, twice what it must hold at least (a declared length is not trusted with
+      // memory: it grows only with the bytes that arrive).
+      const kept = end - this.asmStart;
+      const next = new Uint8Array(Math.max(ASM_MIN, 2 * (kept + chunk.length)));
+      next.set(this.asm.subarray(this.asmStart, end));
+      this.asm = next;
+      this.asmStart = 0;
+      this.asmEnd = kept;
     }
-    const out = this.arena.subarray(this.arenaUsed, this.arenaUsed + n);
-    this.arenaUsed += n;
-    return out;
+    this.asm.set(chunk, this.asmEnd);
+    this.asmEnd += chunk.length;
   }
 
   /**
    * With InspectOptions.recycle: the caller holds none of the frames made so far, so their
-   * bytes' memory may be reused. What the inspector still needs stays: the frame in progress
-   * (moved to the arena's start); nothing is reused while a message is open or waits for
+   * bytes' memory may be reused: the unframed bytes (the frame in progress) move to the start
+   * of the assembly buffer. Nothing is reused while a message is open or waits for
    * inflation (they hold earlier frames' bytes).
    */
   recycle(): void {
-    if (!this.recycling || this.open !== null || this.inflateQueue.length > 0) return;
-    this.arenaUsed = 0;
-    if (this.carryView === null || this.carry.length > this.arena.length) return; // a carry larger than the arena lies outside it
-    const filled = this.carryView.length;
-    const size = this.carry.length;
-    if (this.carry.buffer === this.arena.buffer) {
-      const start = this.carry.byteOffset - this.arena.byteOffset;
-      this.arena.copyWithin(0, start, start + filled);
-    } else {
-      this.arena.set(this.carryView, 0);
-    }
-    this.carry = this.arena.subarray(0, size);
-    this.carryView = this.carry.subarray(0, filled);
-    this.pending[0] = this.carryView;
-    this.arenaUsed = size;
+    if (!this.recycling || this.open !== null || this.inflateQueue.length > 0 || this.asmStart === 0) return;
+    this.asm.copyWithin(0, this.asmStart, this.asmEnd);
+    this.asmEnd -= this.asmStart;
+    this.asmStart = 0;
   }
 
   /** Inflates the compressed messages completed so far, in order. */
@@ -295,15 +263,33 @@ export class StreamInspector {
     if (c.length - skip >= n) {
       const view = c.subarray(skip, skip + n);
       let out = view;
-      // Transient chunks are always copied; the carry is ours (each frame's bytes its own).
-      if (this.transient ? c !== this.carryView : copy) { out = this.allocate(n); out.set(view); }
+      if (copy) { out = allocate(n); out.set(view); }
       if (skip + n === c.length) this.drop(1, 0);
       else this.skip = skip + n;
       return out;
     }
-    const out = this.allocate(n);
+    const out = allocate(n);
     this.gather(out, 0, n, true);
     return out;
+  }
+
+  /** Reads every whole frame in the assembly buffer (transient chunks): views of it, no copies. */
+  private walkAssembled(time: number | undefined): void {
+    const asm = this.asm;
+    const end = this.asmEnd;
+    for (;;) {
+      const p = this.asmStart;
+      const h = readHeader(asm, p, end);
+      if (typeof h === 'number') { this.need = h; break; }
+      const total = h.headerLength + h.length;
+      if (total > end - p) { this.need = total; break; }
+      const at = this.base;
+      this.asmStart = p + total;
+      this.base += total;
+      this.pendingLength -= total;
+      const payloadAt = p + h.headerLength;
+      this.add(asm.subarray(p, payloadAt), h, asm.subarray(payloadAt, p + total), h.length, at, time);
+    }
   }
 
   /** Reads every whole frame in the pending bytes. */
@@ -336,8 +322,13 @@ export class StreamInspector {
   private cut(time: number | undefined, reason: Problem | undefined): void {
     const at = this.base;
     if (this.pendingLength > 0) {
-      const buf = new Uint8Array(this.pendingLength);
-      this.gather(buf, 0, buf.length, false);
+      let buf: Uint8Array;
+      if (this.transient) {
+        buf = this.asm.slice(this.asmStart, this.asmEnd);
+      } else {
+        buf = new Uint8Array(this.pendingLength);
+        this.gather(buf, 0, buf.length, false);
+      }
       const h = readHeader(buf, 0);
       let message: string;
       if (typeof h === 'number') {
@@ -359,10 +350,9 @@ export class StreamInspector {
     }
     this.pending = [];
     this.skip = 0;
+    this.asmStart = this.asmEnd;
     this.pendingLength = 0;
     this.need = 2;
-    this.carryView = null;
-    this.carry = EMPTY;
   }
 
   private add(header: Uint8Array, h: RawHeader, payload: Uint8Array, captured: number, at: number, time: number | undefined): void {
