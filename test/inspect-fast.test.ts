@@ -15,6 +15,7 @@ import { runInspect } from '../src/inspect/cli.js';
 import { ConnectionInspector } from '../src/inspect/capture/connection.js';
 import { formatTable } from '../src/inspect/table.js';
 import { cborEnd, jsonShaped, msgpackEnd } from '../src/inspect/shape.js';
+import { printable, textPreview } from '../src/inspect/payload.js';
 import type { InspectedFrame } from '../src/inspect/types.js';
 import {
   buildFrame, LINK_TYPES, packetsOf, tcpSession, upgradeRequest, upgradeResponse, utf8, writePcap,
@@ -53,6 +54,12 @@ function capture(): Uint8Array {
   for (let i = 0; i < 700; i++) {
     const body = i % 5 === 0 ? encodeMsgpack({ i, ok: true }) : utf8(`{"n":${i},"s":"${'x'.repeat(rng.int(300))}"}`);
     many.push(frame(i % 2 === 0 ? 'client' : 'server', i % 5 === 0 ? 2 : 1, body));
+  }
+  // Previews at the edges of the row writer's ASCII path: empty, blank, trailing blanks,
+  // around the preview column's width (40), non-ASCII before and after the cut.
+  for (const text of ['', ' ', 'trailing   ', 'ééé   ', 'x'.repeat(39), 'x'.repeat(40), 'x'.repeat(41), `${'y'.repeat(38)} `,
+    `${'z'.repeat(39)}é`, `${'z'.repeat(38)}é`, 'nbsp\u00a0', 'tab\there', '\u2028line']) {
+    many.push(frame('server', 1, utf8(text)));
   }
   sessions.push(many);
   const ext = 'permessage-deflate; server_no_context_takeover; client_no_context_takeover';
@@ -181,6 +188,27 @@ describe('the CLI on several threads', () => {
       expect(many.out).toBe(one.out);
     }
   }, 60_000);
+});
+
+describe('text previews', () => {
+  it('textPreview is printable(decodeText(first 4 × max bytes), max) on ASCII, controls, UTF-8, broken UTF-8, a BOM', () => {
+    const rng = new Rng('preview');
+    const slow = (b: Uint8Array, max: number): string => printable(new TextDecoder().decode(b.subarray(0, 4 * max)), max);
+    const pieces = [[0x41], [0x20], [0x7e], [0x7f], [0x1f], [0x0a], [0x09], [0xc3, 0xa9], [0xe2, 0x80, 0xa8], [0xf0, 0x9f, 0x98, 0x80], [0xc3], [0xff], [0xef, 0xbb, 0xbf]];
+    let fast = 0;
+    for (let t = 0; t < 3000; t++) {
+      const max = rng.pick([1, 2, 5, 60]);
+      // Mostly printable ASCII (the fast path), sometimes one other piece somewhere.
+      const bytes: number[] = [];
+      const n = rng.int(3 * max + 3);
+      for (let i = 0; i < n; i++) bytes.push(...(rng.int(8) === 0 ? rng.pick(pieces) : [0x20 + rng.int(95)]));
+      const b = Uint8Array.from(bytes);
+      if (b.subarray(0, max).every((x) => x >= 0x20 && x <= 0x7e)) fast++;
+      expect(textPreview(b, max), JSON.stringify(bytes)).toBe(slow(b, max));
+    }
+    expect(fast).toBeGreaterThan(300); // both paths were taken
+    expect(fast).toBeLessThan(2700);
+  });
 });
 
 describe('structure checks before the decoders', () => {

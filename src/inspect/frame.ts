@@ -6,7 +6,7 @@ import { maskKey } from '../codec/types.js';
 import { headerFields, isNonMinimal, readHeader, type RawHeader } from './header.js';
 import { closeCodeName, isControlOpcode, isReservedOpcode, isSendableCloseCode, opcodeName } from './registry.js';
 import { problem } from './problems.js';
-import { decodeText, hexView, looksLikeText, printable } from './payload.js';
+import { decodeText, hexView, looksLikeText, printable, textPreview } from './payload.js';
 import type { CloseInfo, HeaderField, InspectedFrame, MessageInfo, Problem, Role } from './types.js';
 
 export const PREVIEW_CHARS = 60;
@@ -22,7 +22,7 @@ export interface FrameContext {
 /** A preview of bytes that may or may not be text. */
 export function bytesPreview(bytes: Uint8Array): string {
   if (bytes.length === 0) return '';
-  if (looksLikeText(bytes)) return printable(decodeText(bytes.subarray(0, PREVIEW_CHARS * 4)), PREVIEW_CHARS);
+  if (looksLikeText(bytes)) return textPreview(bytes, PREVIEW_CHARS);
   return `0x ${hexView(bytes, 16)}`;
 }
 

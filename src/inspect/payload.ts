@@ -36,6 +36,20 @@ export function printable(text: string, max: number): string {
   return text.length > max ? `${shown}…` : shown;
 }
 
+/**
+ * `printable(decodeText(bytes.subarray(0, 4 * max)), max)`: the preview of UTF-8 text. When
+ * its first `max` bytes (or all) are printable ASCII, only those are decoded (any byte after
+ * them makes at least one more character: the ellipsis).
+ */
+export function textPreview(bytes: Uint8Array, max: number): string {
+  const n = Math.min(bytes.length, max);
+  for (let i = 0; i < n; i++) {
+    const b = bytes[i];
+    if (b < 0x20 || b > 0x7e) return printable(decodeText(bytes.subarray(0, max * 4)), max);
+  }
+  return bytes.length > max ? `${lossy.decode(bytes.subarray(0, max))}…` : lossy.decode(bytes);
+}
+
 /** Hex of the first `max` bytes, space separated. */
 export function hexView(bytes: Uint8Array, max = 256): string {
   const n = Math.min(bytes.length, max);

@@ -14,7 +14,7 @@
 import { readHeader, type RawHeader } from './header.js';
 import { bytesPreview, PREVIEW_CHARS, readFrame, type FrameContext, type WireFrame } from './frame.js';
 import { inflateMessage, nextWindow, streamInflater } from './inflate.js';
-import { decodeText, inspectorCodec, payloadViews, printable, viewPreview } from './payload.js';
+import { decodeText, inspectorCodec, payloadViews, printable, textPreview, viewPreview } from './payload.js';
 import { problem } from './problems.js';
 import { isControlOpcode, isReservedOpcode, opcodeName } from './registry.js';
 import type {
@@ -401,7 +401,7 @@ export class StreamInspector {
     const last = frame.fin && !frame.truncated;
     // The last frame of a binary message is previewed by complete(), from the whole message.
     frame.preview = m.compressed ? `[compressed ${payload.length} B]`
-      : m.opcode === 1 ? printable(decodeText(payload.subarray(0, PREVIEW_CHARS * 4)), PREVIEW_CHARS) : last ? '' : bytesPreview(payload);
+      : m.opcode === 1 ? textPreview(payload, PREVIEW_CHARS) : last ? '' : bytesPreview(payload);
     if (!last) return;
     this.open = null;
     if (m.opcode === 1 && !m.compressed && !m.utf8Failed && m.utf8 !== 0) {
