@@ -125,14 +125,21 @@ describe('StreamInspector with transient chunks', () => {
   });
 });
 
-/** A reader of `bytes` that returns random amounts (at most `max`) per call. */
-function readerOf(bytes: Uint8Array, rng: Rng, max: number): (buffer: Uint8Array, offset: number, length: number) => number {
+/**
+ * A reader of `bytes` that returns random amounts (at most `max`) per call, at once or (about
+ * half the time) through a promise that resolves a macrotask later, as a file read does.
+ */
+function readerOf(bytes: Uint8Array, rng: Rng, max: number): (buffer: Uint8Array, offset: number, length: number) => number | Promise<number> {
   let position = 0;
   return (buffer, offset, length) => {
     const n = Math.min(length, bytes.length - position, rng.range(1, max));
-    buffer.set(bytes.subarray(position, position + n), offset);
+    const at = position;
     position += n;
-    return n;
+    if (rng.int(2) === 0) {
+      buffer.set(bytes.subarray(at, at + n), offset);
+      return n;
+    }
+    return new Promise((resolve) => setImmediate(() => { buffer.set(bytes.subarray(at, at + n), offset); resolve(n); }));
   };
 }
 
@@ -262,6 +269,32 @@ describe('inspectCaptureStream', () => {
     expect(await read(pcap([...segs.slice(0, i), ...segs.slice(i + 1)]))).toBeUndefined(); // a gap never filled
     expect(await read(pcap(segs, (p, k) => (k === 7 ? { ...p, time: p.time - 1 } : p)))).toBeUndefined(); // time goes back
     expect(await read(pcap(segs), 100)).toBeUndefined(); // more than 100 bytes held (the handshake alone is more)
+  });
+
+  it('rejects with the error of a read that fails, at once or later; a stop leaves no read running', async () => {
+    const rng = new Rng('inspect-streamed-read-error');
+    const file = writePcap(1, interleave(rng, [tcpSession(session(rng), { mss: 300 })], 'ethernet'));
+    for (const later of [false, true]) {
+      const inner = readerOf(file, rng, 500);
+      let calls = 0;
+      const failing = (buffer: Uint8Array, offset: number, length: number): number | Promise<number> => {
+        if (++calls < 4) return inner(buffer, offset, length);
+        const error = new Error('EIO: the disk went away');
+        if (!later) throw error;
+        return new Promise((_, reject) => setImmediate(() => reject(error)));
+      };
+      await expect(inspectCaptureStream(failing, { readBytes: 256 })).rejects.toThrow('EIO: the disk went away');
+    }
+    // Streaming gives up (no SYN) while the next read runs: it is waited for before the promise settles.
+    const midStream = writePcap(1, packetsOf(tcpSession(session(rng), { mss: 300 }).slice(2), { ip: '10.0.0.2', port: 51001 }, SERVER, 'ethernet'));
+    let running = 0;
+    const slow = readerOf(midStream, rng, 1 << 20);
+    const tracked = (buffer: Uint8Array, offset: number, length: number): Promise<number> => {
+      running++;
+      return new Promise<void>((resolve) => setTimeout(resolve, 5)).then(() => slow(buffer, offset, length)).then((n) => { running--; return n; });
+    };
+    expect(await inspectCaptureStream(tracked, { readBytes: 512 })).toBeUndefined();
+    expect(running).toBe(0);
   });
 });
 

@@ -31,11 +31,17 @@ import {
 } from './session.js';
 import type { InspectedFrame, InspectionReport, Role } from '../types.js';
 
-/** Reads up to `length` bytes of the file into `buffer` at `offset`; 0 at its end. */
-export type ReadInto = (buffer: Uint8Array, offset: number, length: number) => number;
+/**
+ * Reads up to `length` bytes of the file into `buffer` at `offset`; 0 at its end. A read that
+ * returns a promise runs while the bytes read before it are decoded.
+ */
+export type ReadInto = (buffer: Uint8Array, offset: number, length: number) => number | Promise<number>;
 
 export type StreamCaptureOptions = CaptureOptions & {
-  /** Bytes read at a time (default 256 KiB; grown for a larger packet). */
+  /**
+   * Bytes read at a time (default 256 KiB), into one of two buffers that take turns; each
+   * also has room for as much again before them (grown for a longer packet).
+   */
   readBytes?: number;
   /** Most bytes held at once before giving up (default 64 MiB). */
   maxHeld?: number;
@@ -205,20 +211,42 @@ export async function inspectCaptureStream(read: ReadInto, options: StreamCaptur
     }
     if (frames.length > 0) onFrames(frames, context);
   };
-  let buffer = new Uint8Array(readBytes);
-  let filled = 0;
+  // Two buffers take turns: the next read fills one while the other is decoded. Each keeps
+  // `reserve` bytes ahead of the part read into it, where the unfinished packet at the end of
+  // the other one is copied, to join the bytes that follow it.
+  let reserve = readBytes;
+  let current = new Uint8Array(reserve + readBytes);
+  let spare = new Uint8Array(reserve + readBytes);
+  let tail = current.subarray(0, 0);
+  const readNext = (): number | Promise<number> => {
+    const next = read(spare, reserve, readBytes);
+    // Handled from now on (a failure is thrown where it is awaited, or ignored after a stop).
+    if (typeof next !== 'number') next.catch(() => undefined);
+    return next;
+  };
+  let reading = readNext();
+  /** A read was started and not yet awaited. */
+  let outstanding = true;
   try {
     for (;;) {
-      if (filled === buffer.length) {
-        const bigger = new Uint8Array(buffer.length * 2);
-        bigger.set(buffer);
-        buffer = bigger;
+      const n = await reading;
+      outstanding = false;
+      if (tail.length > reserve) {
+        // A packet longer than the reserve: both buffers grow to hold it.
+        const grown = new Uint8Array(2 * tail.length + readBytes);
+        grown.set(spare.subarray(reserve, reserve + n), 2 * tail.length);
+        reserve = 2 * tail.length;
+        spare = grown;
+        current = new Uint8Array(grown.length);
       }
-      const n = read(buffer, filled, buffer.length - filled);
-      filled += n;
+      const start = reserve - tail.length;
+      spare.set(tail, start);
+      [current, spare] = [spare, current];
       const final = n === 0;
-      tcp.use(buffer);
-      const used = scanner.scan(buffer.subarray(0, filled), final);
+      if (!final) { reading = readNext(); outstanding = true; }
+      const bytes = current.subarray(start, reserve + n);
+      tcp.use(bytes);
+      const used = scanner.scan(bytes, final);
       const news = tcp.news;
       tcp.news = [];
       for (const live of news) {
@@ -228,8 +256,7 @@ export async function inspectCaptureStream(read: ReadInto, options: StreamCaptur
         if (context !== undefined) live.inspector!.recycle(); // handed over (not kept waiting for the layout)
       }
       if (final) break;
-      buffer.copyWithin(0, used, filled);
-      filled -= used;
+      tail = bytes.subarray(used);
     }
     const results: ConnectionResult[] = [];
     for (const c of tcp.finish(include)) {
@@ -255,5 +282,8 @@ export async function inspectCaptureStream(read: ReadInto, options: StreamCaptur
   } catch (error) {
     if (error instanceof CannotStream) return undefined;
     throw error;
+  } finally {
+    // A read still running when decoding stopped early is waited for: the caller may close the file.
+    if (outstanding) await Promise.resolve(reading).catch(() => 0);
   }
 }
