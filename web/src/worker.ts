@@ -5,7 +5,9 @@
 //   small) ─► rows, packed, ROWS_PER_MESSAGE at a time ─► end.
 // Later it asks for one frame's detail, or for the frames whose message text has a string.
 import { loadCore, createCodec } from '../../src/codec/index.js';
-import { detectAndInspect } from '../../src/inspect/detect.js';
+import { detectAndInspect, type DetectOptions } from '../../src/inspect/detect.js';
+import { captureFormat } from '../../src/inspect/capture/pcap.js';
+import { inspectCaptureStream } from '../../src/inspect/capture/streaming.js';
 import type { InspectedFrame, InspectionReport, Role } from '../../src/inspect/types.js';
 import { FrameStore, type PackedRows } from './store.js';
 
@@ -39,9 +41,10 @@ const post = (m: WorkerReply, transfer: Transferable[] = []): void => scope.post
 async function decode(id: number, input: Blob | string, role: Role | undefined): Promise<void> {
   current = undefined;
   latest = id;
-  const bytes = typeof input === 'string' ? input : new Uint8Array(await input.arrayBuffer());
   const codec = await ready;
-  const report = await detectAndInspect(bytes, { codec, detail: 'summary', hexBytes: 16, ...(role ? { role } : {}) });
+  const options: DetectOptions = { codec, detail: 'summary', hexBytes: 16, ...(role ? { role } : {}) };
+  const report = (typeof input === 'string' ? undefined : await streamCapture(input, options))
+    ?? await detectAndInspect(typeof input === 'string' ? input : new Uint8Array(await input.arrayBuffer()), options);
   if (latest !== id) return; // a newer input came in meanwhile
   const store = new FrameStore();
   store.add(report.frames, report.startTime);
@@ -57,6 +60,47 @@ async function decode(id: number, input: Blob | string, role: Role | undefined):
     post({ type: 'rows', id, rows }, [rows.ends.buffer, rows.flags.buffer, rows.problems.buffer]);
   }
   post({ type: 'end', id });
+}
+
+/** Reads of a file's stream kept running ahead of the decoding. */
+const READS_AHEAD = 4;
+
+/**
+ * A pcap or pcapng file decoded as it is read (see inspectCaptureStream): its stream's pieces
+ * are copied into the decoder's buffer, with reads running ahead while it decodes, and the
+ * file is never held whole. Undefined when the file is not a capture or must be read whole.
+ * On the machine of bench/results/inspect.md (Chromium 150), this took the page from about
+ * 0.56 s to 0.50 s on the 100 MB capture: reading the file whole took 115 ms before decoding
+ * began; slices of it (1 or 8 MiB, several at once) were slower than the stream.
+ */
+async function streamCapture(file: Blob, options: DetectOptions): Promise<InspectionReport | undefined> {
+  if (captureFormat(new Uint8Array(await file.slice(0, 4).arrayBuffer())) === undefined) return undefined;
+  const pieces = file.stream().getReader();
+  const ahead: Array<Promise<ReadableStreamReadResult<Uint8Array>>> = [];
+  let rest: Uint8Array = new Uint8Array(0);
+  let done = false;
+  const read = async (buffer: Uint8Array, offset: number, length: number): Promise<number> => {
+    let n = 0;
+    while (n < length) {
+      if (rest.length === 0) {
+        if (done) break;
+        while (ahead.length < READS_AHEAD) ahead.push(pieces.read());
+        const next = await ahead.shift()!;
+        if (next.done) { done = true; break; }
+        rest = next.value;
+      }
+      const take = Math.min(rest.length, length - n);
+      buffer.set(take === rest.length ? rest : rest.subarray(0, take), offset + n);
+      rest = rest.subarray(take);
+      n += take;
+    }
+    return n;
+  };
+  try {
+    return await inspectCaptureStream(read, { ...options, readBytes: 1 << 20 });
+  } finally {
+    void pieces.cancel().catch(() => undefined);
+  }
 }
 
 scope.onmessage = async (event: MessageEvent<WorkerRequest>) => {
