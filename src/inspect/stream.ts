@@ -33,8 +33,12 @@ interface OpenMessage {
 }
 
 const EMPTY = new Uint8Array(0);
-/** Smallest assembly buffer for transient chunks. */
-const ASM_MIN = 64 * 1024;
+/**
+ * An assembly buffer for transient chunks is twice the last one (up to this much), and
+ * twice what it must hold at least: a side that sends little (of thousands of connections)
+ * keeps a small one.
+ */
+const ASM_STEP = 64 * 1024;
 
 // Payload copies are carved from shared slabs: one ArrayBuffer per MiB of small payloads
 // instead of one per frame (each one external memory that the garbage collector tracks).
@@ -146,10 +150,10 @@ export class StreamInspector {
   private append(chunk: Uint8Array): void {
     const end = this.asmEnd;
     if (end + chunk.length > this.asm.length) {
-      // A new buffer, twice what it must hold at least (a declared length is not trusted with
-      // memory: it grows only with the bytes that arrive).
+      // A new buffer (a declared length is not trusted with memory: it grows only with the
+      // bytes that arrive).
       const kept = end - this.asmStart;
-      const next = new Uint8Array(Math.max(ASM_MIN, 2 * (kept + chunk.length)));
+      const next = new Uint8Array(Math.max(Math.min(ASM_STEP, 2 * this.asm.length), 2 * (kept + chunk.length)));
       next.set(this.asm.subarray(this.asmStart, end));
       this.asm = next;
       this.asmStart = 0;
