@@ -282,17 +282,20 @@ const ROOM = 256;
 
 /**
  * Writes the rows frameRows makes for plain frames (a time, no problems, no hex lines)
- * straight into bytes: the columns from Conn to Mask are encoded once for each kind of frame
- * (connection, direction, opcode, flags), the time and length are written digit by digit,
+ * straight into bytes: the columns from Dir to Mask are encoded once for each kind of frame
+ * (direction, opcode, flags), the time, connection and length are written digit by digit,
  * and only the preview goes through the UTF-8 encoder.
  */
 class RowWriter {
+  /** The columns from Dir to Mask, by opcode and flags (the connection's number is written before them). */
   private readonly columns = new Map<number, Uint8Array>();
   /** The layout allows plain rows: times shown, no hex lines. */
   private readonly plainLayout: boolean;
+  private readonly single: TableLayout;
 
   constructor(private readonly layout: TableLayout) {
     this.plainLayout = !layout.hex && layout.start !== undefined;
+    this.single = { ...layout, multi: false };
   }
 
   plain(f: InspectedFrame): boolean {
@@ -308,9 +311,13 @@ class RowWriter {
     for (let i = 0; i < time.length; i++) out[at++] = time.charCodeAt(i);
     out[at++] = 0x20;
     const bits = (f.fin ? 1 : 0) | (f.rsv1 ? 2 : 0) | (f.rsv2 ? 4 : 0) | (f.rsv3 ? 8 : 0) | (f.masked ? 16 : 0) | (f.direction === 'client' ? 32 : 0);
-    const key = ((layout.multi ? f.connection : 0) * 16 + f.opcode) * 64 + bits;
+    if (layout.multi) {
+      at = writeRight(out, at, f.connection, 4); // as rowColumns does
+      out[at++] = 0x20;
+    }
+    const key = f.opcode * 64 + bits;
     let columns = this.columns.get(key);
-    if (columns === undefined) this.columns.set(key, columns = Buffer.from(rowColumns(f, layout)));
+    if (columns === undefined) this.columns.set(key, columns = Buffer.from(rowColumns(f, this.single)));
     for (let i = 0; i < columns.length; i++) out[at++] = columns[i];
     out[at++] = 0x20;
     at = writeRight(out, at, f.payloadLength, 8);

@@ -103,16 +103,17 @@ export class ConnectionInspector {
 
   /**
    * Hands over the frames made so far and forgets them (here and in each direction's
-   * list), for callers that consume frames as they come. Call it after `flush`: until
-   * then a compressed message's last frame is not complete.
+   * list), for callers that consume frames as they come, appended to `into` when given.
+   * Call it after `flush`: until then a compressed message's last frame is not complete.
    */
-  drain(): InspectedFrame[] {
-    const out = this.frames.splice(0);
+  drain(into: InspectedFrame[] = []): InspectedFrame[] {
+    for (const f of this.frames) into.push(f);
+    this.frames.length = 0;
     if (this.inspectors !== undefined) {
       this.inspectors.client.frames.length = 0;
       this.inspectors.server.frames.length = 0;
     }
-    return out;
+    return into;
   }
 
   /** See InspectOptions.recycle: the caller holds none of the frames drained so far. */

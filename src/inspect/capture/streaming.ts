@@ -195,21 +195,36 @@ export async function inspectCaptureStream(read: ReadInto, options: StreamCaptur
     last = time;
     tcp.add(number, time, linkType, start, end);
   });
-  // Frames are handed over once the layout is known: a second connection, or the end.
+  // Frames are handed over once the layout is known (a second connection, or the end), all
+  // the connections' new frames in one call after each buffer.
   let context: FrameContextInfo | undefined;
-  let waiting: InspectedFrame[] = [];
-  const hand = (live: Live | undefined, frames: readonly InspectedFrame[], end: boolean): void => {
-    if (live !== undefined) for (const f of frames) if (f.rsv1) live.rsv1 = true;
-    if (onFrames === undefined) { if (live !== undefined) for (const f of frames) live.frames.push(f); return; }
+  let batch: InspectedFrame[] = [];
+  /** Notes a connection's new frames and keeps them, for its report or the next hand-over. */
+  const take = (live: Live, frames: readonly InspectedFrame[]): void => {
+    const to = onFrames === undefined ? live.frames : batch;
+    for (const f of frames) {
+      if (f.rsv1) live.rsv1 = true;
+      to.push(f);
+    }
+  };
+  /** The same for the frames a connection's inspector made since the last call. */
+  const drain = (live: Live): void => {
+    const to = onFrames === undefined ? live.frames : batch;
+    const from = to.length;
+    live.inspector!.drain(to);
+    for (let i = from; i < to.length; i++) if (to[i].rsv1) live.rsv1 = true;
+  };
+  const handOver = (end: boolean): void => {
+    if (onFrames === undefined) return;
     if (context === undefined) {
-      for (const f of frames) waiting.push(f);
       if (tcp.count < 2 && !end) return;
       const file = scanner.result();
       context = file.firstTime === undefined ? { connections: tcp.count } : { connections: tcp.count, startTime: file.firstTime };
-      frames = waiting;
-      waiting = [];
     }
-    if (frames.length > 0) onFrames(frames, context);
+    if (batch.length === 0) return;
+    const frames = batch;
+    batch = [];
+    onFrames(frames, context);
   };
   // Two buffers take turns: the next read fills one while the other is decoded. Each keeps
   // `reserve` bytes ahead of the part read into it, where the unfinished packet at the end of
@@ -252,32 +267,37 @@ export async function inspectCaptureStream(read: ReadInto, options: StreamCaptur
       for (const live of news) {
         live.listed = false;
         if (live.pending) { live.pending = false; await live.inspector!.flush(); }
-        hand(live, live.inspector!.drain(), false);
-        if (context !== undefined) live.inspector!.recycle(); // handed over (not kept waiting for the layout)
+        drain(live);
       }
+      handOver(false);
+      if (context !== undefined) for (const live of news) live.inspector!.recycle(); // handed over (not kept waiting for the layout)
       if (final) break;
       tail = bytes.subarray(used);
     }
     const results: ConnectionResult[] = [];
     for (const c of tcp.finish(include)) {
       const live = tcp.live[c.id - 1];
-      if (live === undefined) { results.push(await inspectConnection(c, inspect, (frames) => hand(undefined, frames, true))); continue; }
+      if (live === undefined) {
+        results.push(await inspectConnection(c, inspect, onFrames === undefined ? undefined : (frames) => { for (const f of frames) batch.push(f); handOver(true); }));
+        continue;
+      }
       for (const s of [0, 1] as const) {
         if (live.early[s].length > 0) throw new CannotStream(`connection ${c.id}: bytes missing at the end`);
         c.directions[s].bytes = live.cursor[s];
       }
       if (live.inspector === undefined) {
         // Not oriented while streaming: as the whole-file reading does it, from the pieces kept.
-        results.push(await inspectConnection(c, inspect, onFrames === undefined ? undefined : (frames) => hand(live, frames, true)));
+        results.push(await inspectConnection(c, inspect, onFrames === undefined ? undefined : (frames) => { take(live, frames); handOver(true); }));
         continue;
       }
       const inspector = live.inspector;
       await inspector.flush();
       const { report, problems } = await inspector.finish();
-      hand(live, inspector.drain(), true);
+      drain(live);
+      handOver(true);
       results.push(connectionResult(c, live.senders![0] === 'client' ? 0 : 1, live.frames, report, problems, live.rsv1));
     }
-    hand(undefined, [], true);
+    handOver(true);
     return captureReport(scanner.result(), tcp.skipped, results);
   } catch (error) {
     if (error instanceof CannotStream) return undefined;
