@@ -16,7 +16,8 @@ const root = new URL('../', import.meta.url);
 const artifacts = new URL('test/artifacts/', root);
 const fixtures = new URL('test/fixtures/', root);
 
-function capture(): Uint8Array {
+/** The test session; `midStream`: captured without the SYNs (the page must then read the file whole). */
+function capture(midStream = false): Uint8Array {
   const key = [9, 8, 7, 6];
   const steps = [
     { from: 'client' as const, bytes: upgradeRequest() }, { from: 'server' as const, bytes: upgradeResponse() },
@@ -25,7 +26,8 @@ function capture(): Uint8Array {
     { from: 'client' as const, bytes: buildFrame({ opcode: 3, payload: utf8('??'), mask: key }) },
     { from: 'server' as const, bytes: buildFrame({ opcode: 8, payload: Uint8Array.from([0x03, 0xea]) }) },
   ];
-  return writePcap(1, packetsOf(tcpSession(steps), { ip: '10.1.1.1', port: 40000 }, { ip: '10.1.1.2', port: 8080 }, 'ethernet'));
+  const segments = tcpSession(steps);
+  return writePcap(1, packetsOf(midStream ? segments.slice(2) : segments, { ip: '10.1.1.1', port: 40000 }, { ip: '10.1.1.2', port: 8080 }, 'ethernet'));
 }
 
 describe.skipIf(!existsSync(CHROMIUM))(`browser inspector (Chromium; skipped when ${CHROMIUM} is missing)`, () => {
@@ -34,12 +36,14 @@ describe.skipIf(!existsSync(CHROMIUM))(`browser inspector (Chromium; skipped whe
   let url: string;
   let page: Page;
   const pcapPath = fileURLToPath(new URL('browser.pcap', fixtures));
+  const midStreamPath = fileURLToPath(new URL('browser-mid-stream.pcap', fixtures));
 
   beforeAll(async () => {
     execFileSync(process.execPath, [fileURLToPath(new URL('scripts/build-web.mjs', root))], { stdio: 'pipe' });
     mkdirSync(artifacts, { recursive: true });
     mkdirSync(fixtures, { recursive: true });
     writeFileSync(pcapPath, capture());
+    writeFileSync(midStreamPath, capture(true));
     ({ server, url } = await startDemo({ port: 0, host: '127.0.0.1' }));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -84,6 +88,12 @@ describe.skipIf(!existsSync(CHROMIUM))(`browser inspector (Chromium; skipped whe
     await page.uncheck('#fproblems');
     await page.fill('#fsearch', 'hello');
     expect((await rows(page)).map((c) => c[0])).toEqual(['1', '2']);
+    await page.fill('#fsearch', '');
+    // A capture begun mid-connection cannot be decoded as it is read: the worker reads it whole.
+    await page.setInputFiles('#file', midStreamPath);
+    await page.waitForFunction(() => document.body.dataset.state === 'done' && /mid-stream/.test(document.getElementById('status')?.textContent ?? ''));
+    expect(await page.textContent('#status')).toMatch(/pcap, 4 frames in \d+ ms \(worker\)/);
+    expect((await rows(page)).map((c) => [c[0], c[3], c[4], c[6]])).toEqual([['1', 'C→S', 'text', '19'], ['2', 'S→C', 'text', '19'], ['3', 'C→S', 'reserved 0x3', '2'], ['4', 'S→C', 'close', '2']]);
   });
 
   it('works offline from file:// (pasted hex, decoded in a worker)', async () => {
