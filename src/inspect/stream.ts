@@ -80,13 +80,17 @@ export class StreamInspector {
   /**
    * Transient chunks are copied, one after another, into `asm`, and frames are read from it
    * in place: each byte is copied once, and a frame's header and payload are views of it.
-   * Its bytes from `asmStart` to `asmEnd` are not yet framed. When it is full, the next one
-   * starts with those bytes; the full one stays with the frames that point into it.
+   * Its bytes from `asmStart` to `asmEnd` are not yet framed, and chunks are copied up to
+   * `asmLimit`. When that is reached, the unframed bytes move to its start if the caller has
+   * given back that much (InspectOptions.recycle), else to a new buffer (the old one stays
+   * with the frames that point into it).
    */
   private asm: Uint8Array = EMPTY;
   private asmStart = 0;
   private asmEnd = 0;
-  /** InspectOptions.recycle: recycle() moves the unframed bytes back to the start of `asm`. */
+  private asmLimit = 0;
+  /** With InspectOptions.recycle: bytes of `asm` before this are free (their frames were given back). */
+  private asmFree = 0;
   private readonly recycling: boolean;
   /** Chunks not yet framed (not transient); the first begins at its byte `skip`. */
   private pending: Uint8Array[] = [];
@@ -149,13 +153,21 @@ export class StreamInspector {
   /** Copies a transient chunk after the unframed bytes in `asm`. */
   private append(chunk: Uint8Array): void {
     const end = this.asmEnd;
-    if (end + chunk.length > this.asm.length) {
-      // A new buffer (a declared length is not trusted with memory: it grows only with the
-      // bytes that arrive).
+    if (end + chunk.length > this.asmLimit) {
       const kept = end - this.asmStart;
-      const next = new Uint8Array(Math.max(Math.min(ASM_STEP, 2 * this.asm.length), 2 * (kept + chunk.length)));
-      next.set(this.asm.subarray(this.asmStart, end));
-      this.asm = next;
+      if (kept + chunk.length <= this.asmFree) {
+        // To the start, over frames given back; the frames after them are not yet.
+        this.asm.copyWithin(0, this.asmStart, end);
+        this.asmLimit = this.asmFree;
+      } else {
+        // A new buffer (a declared length is not trusted with memory: it grows only with the
+        // bytes that arrive).
+        const next = new Uint8Array(Math.max(Math.min(ASM_STEP, 2 * this.asm.length), 2 * (kept + chunk.length)));
+        next.set(this.asm.subarray(this.asmStart, end));
+        this.asm = next;
+        this.asmLimit = next.length;
+      }
+      this.asmFree = 0;
       this.asmStart = 0;
       this.asmEnd = kept;
     }
@@ -165,15 +177,16 @@ export class StreamInspector {
 
   /**
    * With InspectOptions.recycle: the caller holds none of the frames made so far, so their
-   * bytes' memory may be reused: the unframed bytes (the frame in progress) move to the start
-   * of the assembly buffer. Nothing is reused while a message is open or waits for
-   * inflation (they hold earlier frames' bytes).
+   * bytes' memory may be reused: when the assembly buffer is full, the unframed bytes (the
+   * frame in progress) move to its start instead of to a new buffer (moved then, not now: a
+   * capture of many connections hands frames over far more often than each fills its
+   * buffer). Nothing is reused while a message is open or waits for inflation (they hold
+   * earlier frames' bytes).
    */
   recycle(): void {
-    if (!this.recycling || this.open !== null || this.inflateQueue.length > 0 || this.asmStart === 0) return;
-    this.asm.copyWithin(0, this.asmStart, this.asmEnd);
-    this.asmEnd -= this.asmStart;
-    this.asmStart = 0;
+    if (!this.recycling || this.open !== null || this.inflateQueue.length > 0) return;
+    this.asmFree = this.asmStart;
+    this.asmLimit = this.asm.length;
   }
 
   /** Inflates the compressed messages completed so far, in order. */
