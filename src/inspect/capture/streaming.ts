@@ -27,7 +27,7 @@ import type { ConnectionInspector, ConnectionOptions } from './connection.js';
 import { findUpgradeRequest } from './http.js';
 import {
   captureReport, connectionInspector, connectionResult, inspectConnection, inTimeOrder, orient, ORIENT_BYTES, prefix, sendersOf,
-  type CaptureOptions, type ConnectionResult, type FrameContextInfo,
+  type CaptureOptions, type ConnectionResult, type FrameContextInfo, type Orientation,
 } from './session.js';
 import type { InspectedFrame, InspectionReport, Role } from '../types.js';
 
@@ -151,7 +151,10 @@ class LiveReassembler extends Reassembler {
   /** Orients the connection and feeds it what it kept, both directions in time order. */
   private start(live: Live): void {
     const c = live.connection;
-    const o = orient(c);
+    // A request at the start of direction 0 is what orient finds first: that is its answer.
+    // (The inspector parses it again from the bytes it is given: they may come after the
+    // response's, in time order, and it must not start framing before it has them.)
+    const o: Orientation = live.request ? { client: 0, handshake: true, websocket: true } : orient(c);
     live.inspector = connectionInspector(c, this.options, o);
     live.senders = sendersOf(o);
     for (const [side, p] of inTimeOrder(c)) this.write(live, side, p.data!, p.time, p.packet);
