@@ -1,7 +1,8 @@
-// A pcap or pcapng file inspected as it is read, through one reused buffer: the file is
-// never held whole, and a frame's bytes are copied once (out of the buffer) at most. With a
-// frame sink, frames are handed over after each buffer, and the memory of their copies is
-// then reused (InspectOptions.recycle).
+// A pcap or pcapng file inspected as it is read, through two buffers that take turns (a read
+// that returns a promise fills one while the other is decoded): the file is never held
+// whole, and a frame's bytes are copied once (out of the buffer) at most. With a frame sink,
+// frames are handed over after each buffer, and the memory of their copies is then reused
+// (InspectOptions.recycle).
 //
 //   read ─► CaptureScanner ─► packets ─► LiveReassembler: each direction's segments in
 //   sequence order as they arrive (retransmitted bytes dropped, early segments held until
@@ -210,13 +211,14 @@ export async function inspectCaptureStream(read: ReadInto, options: StreamCaptur
       to.push(f);
     }
   };
-  /** The same for the frames a connection's inspector made since the last call. */
+  /** The same for the frames a connection's inspector made since the last drain. */
   const drain = (live: Live): void => {
     const to = onFrames === undefined ? live.frames : batch;
     const from = to.length;
     live.inspector!.drain(to);
     for (let i = from; i < to.length; i++) if (to[i].rsv1) live.rsv1 = true;
   };
+  /** Hands the frames taken so far to the sink in one call, once the layout is known (or at the `end`). */
   const handOver = (end: boolean): void => {
     if (onFrames === undefined) return;
     if (context === undefined) {
