@@ -210,9 +210,9 @@ function tablePart(bytes: Uint8Array, job: TableJob): Promise<TablePart> {
  * inspectCaptureStream); undefined when the file is not a capture or must be read whole.
  */
 async function streamedTablePart(file: string, job: TableJob): Promise<TablePart | undefined> {
-  if (!isCaptureFile(file)) return undefined;
   const fd = openSync(file, 'r');
   try {
+    if (!startsAsCapture(fd)) return undefined;
     let position = 0;
     // On libuv's thread pool: the next MiB of the file is read while this one is decoded
     // (on the machine of bench/results/inspect.md, 1 MiB beat 256 KiB, 512 KiB, 2 and 4 MiB,
@@ -234,11 +234,16 @@ async function streamedTablePart(file: string, job: TableJob): Promise<TablePart
 function isCaptureFile(file: string): boolean {
   const fd = openSync(file, 'r');
   try {
-    const head = new Uint8Array(4);
-    return captureFormat(head.subarray(0, readSync(fd, head, 0, 4, 0))) !== undefined;
+    return startsAsCapture(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+/** True when the open file's first bytes are a pcap or pcapng file's. */
+function startsAsCapture(fd: number): boolean {
+  const head = new Uint8Array(4);
+  return captureFormat(head.subarray(0, readSync(fd, head, 0, 4, 0))) !== undefined;
 }
 
 /** Rows made from the frames that `inspect` hands over; undefined when it gives no report. */
