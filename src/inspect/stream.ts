@@ -33,6 +33,7 @@ interface OpenMessage {
 }
 
 const EMPTY = new Uint8Array(0);
+const RESOLVED: Promise<void> = Promise.resolve();
 /**
  * An assembly buffer for transient chunks is twice the last one (up to this much), and
  * twice what it must hold at least: a side that sends little (of thousands of connections)
@@ -101,14 +102,17 @@ export class StreamInspector {
   private base = 0;
   /** Pending bytes needed before the frame in progress can be read. */
   private need = 2;
-  private readonly headBytes = new Uint8Array(14);
+  /** A header split across chunks is read from a copy here (made on first use). */
+  private headBytes: Uint8Array | null = null;
   private open: OpenMessage | null = null;
   /** After a gap: continuation frames of a message whose start is missing are expected. */
   private lostMessage = false;
   private closedAt = -1;
   private window: Uint8Array = EMPTY;
   private inflateQueue: Array<{ frame: InspectedFrame; m: OpenMessage; wire: Uint8Array }> = [];
-  private chain: Promise<unknown> = Promise.resolve();
+  private chain: Promise<unknown> = RESOLVED;
+  /** Tasks queued and not yet settled. */
+  private running = 0;
 
   constructor(options: InspectOptions) {
     if (options.role !== 'client' && options.role !== 'server') {
@@ -191,6 +195,7 @@ export class StreamInspector {
 
   /** Inflates the compressed messages completed so far, in order. */
   flush(): Promise<void> {
+    if (this.idle()) return RESOLVED;
     return this.queue(() => this.inflateQueued());
   }
 
@@ -226,11 +231,21 @@ export class StreamInspector {
       this.problems.push(problem('unfinished', m.offset, `${opcodeName(m.opcode)} message of ${m.frames} frames without a final frame`));
       this.open = null;
     }
+    const result = (): StreamResult => {
+      const r: StreamResult = { frames: this.frames, problems: this.problems, bytes: this.bytes };
+      return this.lost === undefined ? r : { ...r, lost: this.lost };
+    };
+    // Nothing to wait for (no inflation, nothing queued): no task either.
+    if (this.idle()) return Promise.resolve(result());
     return this.queue(async () => {
       await this.inflateQueued();
-      const result: StreamResult = { frames: this.frames, problems: this.problems, bytes: this.bytes };
-      return this.lost === undefined ? result : { ...result, lost: this.lost };
+      return result();
     });
+  }
+
+  /** Nothing queued or waiting for inflation. */
+  private idle(): boolean {
+    return this.running === 0 && this.inflateQueue.length === 0;
   }
 
   /** Resolves, once what is queued is inflated, to the frames from `first` on made so far. */
@@ -243,10 +258,13 @@ export class StreamInspector {
   }
 
   private queue<T>(task: () => Promise<T>): Promise<T> {
+    this.running++;
     const run = this.chain.then(task);
-    this.chain = run.catch(() => undefined);
+    this.chain = run.then(this.settled, this.settled);
     return run;
   }
+
+  private readonly settled = (): void => { this.running--; };
 
   /** Copies `n` pending bytes from the start into `out` at `at`, consuming them when `consume`. */
   private gather(out: Uint8Array, at: number, n: number, consume: boolean): void {
@@ -319,8 +337,9 @@ export class StreamInspector {
       let hp = this.skip;
       if (c.length - hp < 14 && this.pending.length > 1) {
         const n = Math.min(14, this.pendingLength);
-        this.gather(this.headBytes, 0, n, false);
-        hb = n === 14 ? this.headBytes : this.headBytes.subarray(0, n);
+        const head = this.headBytes ??= new Uint8Array(14);
+        this.gather(head, 0, n, false);
+        hb = n === 14 ? head : head.subarray(0, n);
         hp = 0;
       }
       const h = readHeader(hb, hp);

@@ -21,6 +21,7 @@ interface Held { data: Uint8Array; time?: number; packet?: number }
 const MAX_HANDSHAKE = 64 * 1024;
 
 function concat(parts: readonly Held[]): Uint8Array {
+  if (parts.length === 1) return parts[0].data;
   let total = 0;
   for (const p of parts) total += p.data.length;
   const out = new Uint8Array(total);
