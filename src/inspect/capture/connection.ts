@@ -169,10 +169,10 @@ export class ConnectionInspector {
   }
 
   private start(client: InspectOptions['deflate'], server: InspectOptions['deflate']): void {
-    const { handshake: _h, deflate: _d, ...rest } = this.options;
+    // The options as given (StreamInspector reads no 'handshake'), with each side's deflate.
     this.inspectors = {
-      client: new StreamInspector({ ...rest, role: 'client', ...(client ? { deflate: client } : {}) }),
-      server: new StreamInspector({ ...rest, role: 'server', ...(server ? { deflate: server } : {}) }),
+      client: new StreamInspector({ ...this.options, role: 'client', deflate: client }),
+      server: new StreamInspector({ ...this.options, role: 'server', deflate: server }),
     };
     this.state = 'frames';
   }
