@@ -19,6 +19,7 @@ export type ConnectionOptions = Omit<InspectOptions, 'role' | 'deflate'> & {
 interface Held { data: Uint8Array; time?: number; packet?: number }
 
 const MAX_HANDSHAKE = 64 * 1024;
+const RESOLVED: Promise<void> = Promise.resolve();
 
 function concat(parts: readonly Held[]): Uint8Array {
   if (parts.length === 1) return parts[0].data;
@@ -41,6 +42,8 @@ export class ConnectionInspector {
   /** When each side last sent (time and capture packet), as far as known. */
   private readonly last: Record<Role, { time?: number; packet?: number }> = { client: {}, server: {} };
   private inspectors?: Record<Role, StreamInspector>;
+  /** See expectRequest. */
+  private known?: HttpHead;
   private deflate?: ConnectionReport['deflate'];
 
   constructor(readonly id: number, private readonly options: ConnectionOptions = {}) {
@@ -130,9 +133,20 @@ export class ConnectionInspector {
   }
 
   /** Inflates what `write` left compressed (both directions, each in order). */
-  async flush(): Promise<void> {
-    if (this.inspectors === undefined) return;
-    await Promise.all([this.inspectors.client.flush(), this.inspectors.server.flush()]);
+  flush(): Promise<void> {
+    if (this.inspectors === undefined) return RESOLVED;
+    const client = this.inspectors.client.flush();
+    const server = this.inspectors.server.flush();
+    // Nothing to inflate (the usual case): no promise of our own.
+    return client === server ? client : Promise.all([client, server]).then(() => undefined);
+  }
+
+  /**
+   * The upgrade request at the start of the client's bytes, where the caller has parsed it
+   * already: taken instead of parsing it again once the bytes given hold all of it.
+   */
+  expectRequest(head: HttpHead): void {
+    this.known = head;
   }
 
   /** No more bytes: the last frames, any truncation, and the summary. */
@@ -181,7 +195,8 @@ export class ConnectionInspector {
   private tryHandshake(): boolean {
     const client = concat(this.held.client);
     const server = concat(this.held.server);
-    this.request ??= findUpgradeRequest(client);
+    // The same bytes up to its end give the same head.
+    this.request ??= this.known !== undefined && client.length >= this.known.end ? this.known : findUpgradeRequest(client);
     if (this.request === undefined) {
       if (client.length > MAX_HANDSHAKE) { this.state = 'not-websocket'; this.how = 'no WebSocket handshake'; }
       return false;

@@ -25,7 +25,7 @@
 import { CaptureScanner } from './pcap.js';
 import { Reassembler, type Building, type TcpConnection } from './tcp.js';
 import type { ConnectionInspector, ConnectionOptions } from './connection.js';
-import { findUpgradeRequest } from './http.js';
+import { findUpgradeRequest, type HttpHead } from './http.js';
 import {
   captureReport, connectionInspector, connectionResult, inspectConnection, inTimeOrder, orient, ORIENT_BYTES, prefix, sendersOf,
   type CaptureOptions, type ConnectionResult, type FrameContextInfo, type Orientation,
@@ -64,8 +64,8 @@ interface Live {
   readonly early: [Early[], Early[]];
   /** Bytes of each direction kept while the connection is not oriented. */
   readonly kept: [number, number];
-  /** Direction 0's first bytes hold the upgrade request. */
-  request: boolean;
+  /** The upgrade request that direction 0's first bytes hold. */
+  request?: HttpHead;
   inspector?: ConnectionInspector;
   senders?: readonly [Role, Role];
   /** Frames kept for the report (no frame sink). */
@@ -96,7 +96,7 @@ class LiveReassembler extends Reassembler {
     const c = b.connection;
     if (!this.include(c.id)) return;
     const live = this.live[c.id - 1] ??= {
-      connection: c, cursor: [0, 0], early: [[], []], kept: [0, 0], request: false, frames: [], rsv1: false, pending: false, listed: false,
+      connection: c, cursor: [0, 0], early: [[], []], kept: [0, 0], frames: [], rsv1: false, pending: false, listed: false,
     };
     const isn = b.raw[side].isn;
     if (isn === undefined) throw new CannotStream(`connection ${c.id}: data before its SYN`);
@@ -142,21 +142,22 @@ class LiveReassembler extends Reassembler {
     live.kept[side] += data.length;
     this.hold(data.length);
     if (before >= ORIENT_BYTES) return; // what orient reads of this side is in already
-    if (side === 0 && !live.request) live.request = findUpgradeRequest(prefix(d)) !== undefined;
+    if (side === 0 && live.request === undefined) live.request = findUpgradeRequest(prefix(d));
     // orient's answer is final once it has found the request in direction 0, or has read
     // all it reads of direction 0 and found the request in direction 1 or read all of it too.
     const full = (s: 0 | 1): boolean => live.kept[s] >= ORIENT_BYTES;
-    if (live.request || (full(0) && (full(1) || findUpgradeRequest(prefix(live.connection.directions[1])) !== undefined))) this.start(live);
+    if (live.request !== undefined || (full(0) && (full(1) || findUpgradeRequest(prefix(live.connection.directions[1])) !== undefined))) this.start(live);
   }
 
   /** Orients the connection and feeds it what it kept, both directions in time order. */
   private start(live: Live): void {
     const c = live.connection;
-    // A request at the start of direction 0 is what orient finds first: that is its answer.
-    // (The inspector parses it again from the bytes it is given: they may come after the
-    // response's, in time order, and it must not start framing before it has them.)
-    const o: Orientation = live.request ? { client: 0, handshake: true, websocket: true } : orient(c);
+    // A request at the start of direction 0 is what orient finds first: that is its answer,
+    // and the inspector need not parse it again (once it has its bytes: they may come after
+    // the response's, in time order).
+    const o: Orientation = live.request !== undefined ? { client: 0, handshake: true, websocket: true } : orient(c);
     live.inspector = connectionInspector(c, this.options, o);
+    if (live.request !== undefined) live.inspector.expectRequest(live.request);
     live.senders = sendersOf(o);
     for (const [side, p] of inTimeOrder(c)) this.write(live, side, p.data!, p.time, p.packet);
     this.held -= live.kept[0] + live.kept[1];
