@@ -13,6 +13,7 @@ import { frameOrder } from '../src/inspect/capture/session.js';
 import { zlibInflater } from '../src/inspect/inflate-node.js';
 import { runInspect } from '../src/inspect/cli.js';
 import { ConnectionInspector } from '../src/inspect/capture/connection.js';
+import { StreamInspector } from '../src/inspect/stream.js';
 import { formatTable } from '../src/inspect/table.js';
 import { cborEnd, jsonShaped, msgpackEnd } from '../src/inspect/shape.js';
 import { printable, textPreview } from '../src/inspect/payload.js';
@@ -143,6 +144,19 @@ describe('inspector fast paths', () => {
 });
 
 describe('ConnectionInspector calls that overlap', () => {
+  it('finish and flush wait for an inflation under way (a slow inflater), however they are called', async () => {
+    const slow = (raw: Uint8Array): Promise<Uint8Array> => new Promise((resolve) => setTimeout(() => resolve(zlibInflater()(raw) as Uint8Array), 5));
+    for (const end of ['finish', 'flush'] as const) {
+      const s = new StreamInspector({ role: 'server', deflate: true, inflate: slow });
+      const fed = s.feed(buildFrame({ opcode: 1, payload: deflated('slow inflation '.repeat(20)), rsv1: true }));
+      for (let i = 0; i < 5; i++) await null; // the inflation has begun (its queue taken), not ended
+      if (end === 'flush') await s.flush();
+      const frames = end === 'finish' ? (await s.finish()).frames : s.frames;
+      expect(frames[0].message?.text, end).toBe('slow inflation '.repeat(20));
+      expect((await fed)[0].message?.inflated).toBe(true);
+    }
+  });
+
   it('each push resolves to the frames its own bytes made, compressed or not, not awaited in between', async () => {
     const inspector = new ConnectionInspector(1, { inflate: zlibInflater() });
     const ext = 'permessage-deflate';
