@@ -193,6 +193,20 @@ export class StreamInspector {
     this.asmLimit = this.asm.length;
   }
 
+  /**
+   * recycle(), and the assembly buffer is let go of when nothing in it is unframed (a side
+   * that has closed: a later chunk gets a new one).
+   */
+  release(): void {
+    this.recycle();
+    if (this.asmFree !== this.asmEnd || this.asm.length === 0) return; // not given back, or bytes unframed
+    this.asm = EMPTY;
+    this.asmStart = 0;
+    this.asmEnd = 0;
+    this.asmLimit = 0;
+    this.asmFree = 0;
+  }
+
   /** Inflates the compressed messages completed so far, in order. */
   flush(): Promise<void> {
     if (this.idle()) return RESOLVED;

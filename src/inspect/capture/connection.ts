@@ -126,6 +126,12 @@ export class ConnectionInspector {
     this.inspectors?.server.recycle();
   }
 
+  /** recycle(), and each side lets go of its assembly buffer when nothing in it is unframed (see StreamInspector.release). */
+  release(): void {
+    this.inspectors?.client.release();
+    this.inspectors?.server.release();
+  }
+
   private seen(direction: Role, time: number | undefined, packet: number | undefined): void {
     const last = this.last[direction];
     if (time !== undefined) last.time = time;

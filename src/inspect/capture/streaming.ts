@@ -81,6 +81,8 @@ class LiveReassembler extends Reassembler {
   readonly live: Live[] = [];
   /** Connections with frames or inflation waiting since the last hand-over. */
   news: Live[] = [];
+  /** Connections that sent a FIN or RST since the last hand-over. */
+  closed: Live[] = [];
   private held = 0;
 
   constructor(private readonly options: ConnectionOptions, private readonly maxHeld: number, private readonly include: (id: number) => boolean) {
@@ -128,6 +130,11 @@ class LiveReassembler extends Reassembler {
       this.deliver(live, side, e.data.subarray(now - e.at), time, packet);
       live.cursor[side] = e.at + e.data.length;
     }
+  }
+
+  protected override closing(b: Building): void {
+    const live = this.live[b.connection.id - 1];
+    if (live?.inspector !== undefined) this.closed.push(live);
   }
 
   /** The connection's in-order bytes `data` (at the direction's cursor) sent by `side`. */
@@ -276,7 +283,12 @@ export async function inspectCaptureStream(read: ReadInto, options: StreamCaptur
         drain(live);
       }
       handOver(false);
-      if (context !== undefined) for (const live of news) live.inspector!.recycle(); // handed over (not kept waiting for the layout)
+      if (context !== undefined) {
+        for (const live of news) live.inspector!.recycle(); // handed over (not kept waiting for the layout)
+        // A connection closing lets go of assembly buffers it no longer needs (thousands of short connections).
+        for (const live of tcp.closed) live.inspector!.release();
+        tcp.closed = [];
+      }
       if (final) break;
       tail = bytes.subarray(used);
     }

@@ -112,7 +112,10 @@ export class Reassembler {
       b.connection.directions[side].synSeen = true;
       if (!ack) b.connection.initiator ??= b.connection.directions[side].from;
     }
-    if ((h.flags & 0x05) !== 0) b.closed = true; // FIN or RST
+    if ((h.flags & 0x05) !== 0) { // FIN or RST
+      b.closed = true;
+      this.closing(b);
+    }
     // Data on a SYN (TCP Fast Open) starts after the SYN's own sequence number.
     if (h.payloadEnd > h.payloadStart) this.segment(b, side, syn ? (h.seq + 1) >>> 0 : h.seq, h.payloadStart, h.payloadEnd, time, packet);
   }
@@ -126,6 +129,9 @@ export class Reassembler {
     r.time.push(time);
     r.packet.push(packet);
   }
+
+  /** A FIN or RST was seen on `b` (in either direction). */
+  protected closing(_b: Building): void {}
 
   /** Connections seen so far. */
   get count(): number {
