@@ -271,6 +271,46 @@ describe('inspectCaptureStream', () => {
     expect(await read(pcap(segs), 100)).toBeUndefined(); // more than 100 bytes held (the handshake alone is more)
   });
 
+  it('on mangled captures (bytes flipped, cut short, packets swapped or repeated) gives the whole-file report or gives up; never throws', async () => {
+    const rng = new Rng('inspect-streamed-mangled');
+    let streamedRounds = 0;
+    for (let round = 0; round < 80; round++) {
+      const sessions = Array.from({ length: rng.range(1, 3) }, () => tcpSession(session(rng, rng.bool(0.3)), { mss: rng.range(20, 1460), isn: [rng.int(2 ** 32), rng.int(2 ** 32)] }));
+      const packets = interleave(rng, sessions, 'ethernet');
+      for (let i = rng.int(4); i > 0; i--) {
+        const a = rng.int(packets.length - 1);
+        [packets[a], packets[a + 1]] = [{ ...packets[a + 1], time: packets[a].time }, { ...packets[a], time: packets[a + 1].time }];
+      }
+      if (rng.bool(0.3)) { const i = rng.int(packets.length); packets.splice(i + 1, 0, { ...packets[i] }); }
+      let file = Uint8Array.from(rng.bool() ? writePcap(1, packets) : writePcapng([{ linkType: 1, tsresol: 6 }], packets.map((p) => ({ ...p, iface: 0 }))));
+      for (let i = rng.int(6); i > 0; i--) file[rng.int(file.length)] = rng.int(256);
+      if (rng.bool(0.2)) file = file.subarray(0, rng.int(file.length));
+      const { whole, streamed } = await both(file, rng, { readBytes: rng.pick([64, 512, 4096]), maxRead: rng.pick([700, 5000, 1 << 20]) });
+      if (streamed === undefined) continue;
+      streamedRounds++;
+      expect(reportText(streamed), rng.note).toBe(reportText(whole));
+    }
+    expect(streamedRounds).toBeGreaterThan(40);
+  });
+
+  it('gives up when a SYN with another initial sequence number comes after data (the whole-file reading moves every byte by it)', async () => {
+    const rng = new Rng('inspect-streamed-second-syn');
+    const segs = tcpSession(session(rng), { mss: 300, isn: [1000, 50000] });
+    const packets = packetsOf(segs, { ip: '10.0.0.1', port: 51000 }, SERVER, 'ethernet');
+    expect(await inspectCaptureStream(readerOf(writePcap(1, packets), rng, 2000))).toBeDefined();
+    for (const at of [Math.floor(packets.length / 2), packets.length - 1]) {
+      const mangled = packets.map((p) => ({ ...p, data: Uint8Array.from(p.data) }));
+      const p = mangled[at];
+      // The TCP header of an Ethernet/IPv4 packet starts at byte 34: sequence number at +4, flags at +13.
+      new DataView(p.data.buffer, p.data.byteOffset).setUint32(34 + 4, 0x12345678);
+      p.data[34 + 13] |= 0x12; // SYN, ACK
+      const file = writePcap(1, mangled);
+      const whole = await inspectCapture(file);
+      expect(whole.connections).toHaveLength(1);
+      expect(await inspectCaptureStream(readerOf(file, rng, 2000))).toBeUndefined();
+    }
+  });
+
   it('rejects with the error of a read that fails, at once or later; a stop leaves no read running', async () => {
     const rng = new Rng('inspect-streamed-read-error');
     const file = writePcap(1, interleave(rng, [tcpSession(session(rng), { mss: 300 })], 'ethernet'));

@@ -58,6 +58,9 @@ interface Early {
 
 interface Live {
   readonly connection: TcpConnection;
+  readonly building: Building;
+  /** The initial sequence number each direction's bytes were placed by (the whole-file reading uses the last one seen). */
+  readonly isn: [number | undefined, number | undefined];
   /** Stream offset of the next byte expected, per direction. */
   readonly cursor: [number, number];
   /** Segments that arrived before the bytes ahead of them, per direction. */
@@ -98,10 +101,13 @@ class LiveReassembler extends Reassembler {
     const c = b.connection;
     if (!this.include(c.id)) return;
     const live = this.live[c.id - 1] ??= {
-      connection: c, cursor: [0, 0], early: [[], []], kept: [0, 0], frames: [], rsv1: false, pending: false, listed: false,
+      connection: c, building: b, isn: [undefined, undefined], cursor: [0, 0], early: [[], []], kept: [0, 0], frames: [], rsv1: false, pending: false, listed: false,
     };
     const isn = b.raw[side].isn;
     if (isn === undefined) throw new CannotStream(`connection ${c.id}: data before its SYN`);
+    // A second SYN with another ISN (a mangled capture) moves every byte in the whole-file reading.
+    if (live.isn[side] === undefined) live.isn[side] = isn;
+    else if (live.isn[side] !== isn) throw new CannotStream(`connection ${c.id}: its initial sequence number changed`);
     const d = c.directions[side];
     const at = (seq - isn) | 0;
     const length = end - start;
@@ -291,6 +297,14 @@ export async function inspectCaptureStream(read: ReadInto, options: StreamCaptur
       }
       if (final) break;
       tail = bytes.subarray(used);
+    }
+    // A SYN after the last data with another ISN (checked before finish() assembles and forgets them).
+    for (const live of tcp.live) {
+      if (live === undefined) continue;
+      for (const s of [0, 1] as const) {
+        const isn = live.isn[s];
+        if (isn !== undefined && isn !== live.building.raw[s].isn) throw new CannotStream(`connection ${live.connection.id}: its initial sequence number changed`);
+      }
     }
     const results: ConnectionResult[] = [];
     for (const c of tcp.finish(include)) {
