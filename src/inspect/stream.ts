@@ -472,10 +472,10 @@ export class StreamInspector {
       text = decodeText(data.length > limit ? data.subarray(0, limit) : data);
     }
     const views = this.summary && m.opcode === 1 ? {} : payloadViews(data, text, this.summary ? 64 * 1024 : this.maxView);
-    const info: MessageInfo = {
-      opcode: m.opcode, frames: m.frames, wireLength: wire.length, data, compressed: m.compressed, inflated,
-      ...(text === undefined || this.summary ? {} : { text }), views,
-    };
+    // Two shapes, each in one literal (no spread per message): text before views, as documented.
+    const info: MessageInfo = text === undefined || this.summary
+      ? { opcode: m.opcode, frames: m.frames, wireLength: wire.length, data, compressed: m.compressed, inflated, views }
+      : { opcode: m.opcode, frames: m.frames, wireLength: wire.length, data, compressed: m.compressed, inflated, text, views };
     frame.message = info;
     if (previewed) return;
     const shown = m.opcode === 1 ? viewPreview(views, PREVIEW_CHARS) ?? printable(text ?? '', PREVIEW_CHARS)
