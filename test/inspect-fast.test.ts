@@ -205,6 +205,19 @@ describe('the CLI on several threads', () => {
 });
 
 describe('text previews', () => {
+  it('a fragmented binary message\'s last frame previews the whole message, its first frame its own bytes', async () => {
+    const s = new StreamInspector({ role: 'server' });
+    s.write(buildFrame({ opcode: 2, payload: Uint8Array.from([1, 2, 3, 4]), fin: false }));
+    s.write(buildFrame({ opcode: 0, payload: Uint8Array.from([5, 6]) }));
+    s.write(buildFrame({ opcode: 2, payload: utf8('plain ascii binary'), fin: false }));
+    s.write(buildFrame({ opcode: 0, payload: utf8(' and more') }));
+    s.write(buildFrame({ opcode: 2, payload: utf8('one frame') }));
+    const r = await s.finish();
+    expect(r.frames.map((f) => f.preview)).toEqual([
+      '0x 01 02 03 04', '[2 frames] 0x 01 02 03 04 05 06', 'plain ascii binary', '[2 frames] plain ascii binary and more', 'one frame',
+    ]);
+  });
+
   it('textPreview is printable(decodeText(first 4 × max bytes), max) on ASCII, controls, UTF-8, broken UTF-8, a BOM', () => {
     const rng = new Rng('preview');
     const slow = (b: Uint8Array, max: number): string => printable(new TextDecoder().decode(b.subarray(0, 4 * max)), max);

@@ -7,6 +7,7 @@ import { zlibInflater } from './inflate-node.js';
 import { clip, formatJson, frameRows, problemCount, rowColumns, tableFoot, tableHead, tableLayout, type TableLayout } from './table.js';
 import { frameOrder, mergeCaptureReports, type FrameContextInfo } from './capture/session.js';
 import { captureFormat } from './capture/pcap.js';
+import { PREVIEW_CHARS, WireFrame } from './frame.js';
 import { inspectCaptureStream } from './capture/streaming.js';
 import type { InspectedFrame, InspectionReport, Role } from './types.js';
 
@@ -326,6 +327,7 @@ class RowWriter {
     for (let i = 0; i < columns.length; i++) out[at++] = columns[i];
     out[at++] = 0x20;
     at = writeRight(out, at, f.payloadLength, 8);
+    if (WireFrame.previewIsPayload(f) && layout.width >= 1) return writePayloadPreview(out, at, f.payload, layout.width);
     const shown = clip(f.preview, layout.width).trimEnd();
     if (shown !== '') {
       out[at++] = 0x20;
@@ -333,6 +335,25 @@ class RowWriter {
     }
     return at;
   }
+}
+
+/**
+ * Writes ` ${clip(preview, width).trimEnd()}` (nothing when that is empty) for a preview that
+ * is the payload's first bytes as they are (WireFrame.previewIsPayload): those bytes, then
+ * '…' where the preview or the clip adds one; copied, not encoded from the string.
+ */
+function writePayloadPreview(out: Buffer, at: number, p: Uint8Array, width: number): number {
+  const shown = Math.min(p.length, PREVIEW_CHARS);
+  const more = p.length > PREVIEW_CHARS; // the preview ends with '…'
+  const clipped = shown + (more ? 1 : 0) > width;
+  let n = clipped ? width - 1 : shown;
+  // trimEnd: printable ASCII has one blank, the space; a preview ending with '…' keeps its spaces.
+  if (!clipped && !more) while (n > 0 && p[n - 1] === 0x20) n--;
+  if (n === 0 && !clipped && !more) return at;
+  out[at++] = 0x20;
+  for (let i = 0; i < n; i++) out[at++] = p[i];
+  if (clipped || more) { out[at++] = 0xe2; out[at++] = 0x80; out[at++] = 0xa6; } // '…'
+  return at;
 }
 
 /** `head`, the rows of every part in frame order, numbered from 1, and `foot`, a line each. */

@@ -6,7 +6,7 @@ import { maskKey } from '../codec/types.js';
 import { headerFields, isNonMinimal, readHeader, type RawHeader } from './header.js';
 import { closeCodeName, isControlOpcode, isReservedOpcode, isSendableCloseCode, opcodeName } from './registry.js';
 import { problem } from './problems.js';
-import { decodeText, hexView, looksLikeText, printable, textPreview } from './payload.js';
+import { decodeText, hexView, looksLikeText, printable, printableAscii, textPreview } from './payload.js';
 import type { CloseInfo, HeaderField, InspectedFrame, MessageInfo, Problem, Role } from './types.js';
 
 export const PREVIEW_CHARS = 60;
@@ -24,6 +24,21 @@ export function bytesPreview(bytes: Uint8Array): string {
   if (bytes.length === 0) return '';
   if (looksLikeText(bytes)) return textPreview(bytes, PREVIEW_CHARS);
   return `0x ${hexView(bytes, 16)}`;
+}
+
+/**
+ * Sets the frame's preview to textPreview of its payload (`text`), or bytesPreview of it,
+ * and notes when that preview is the payload's first bytes as they are (printable ASCII):
+ * a table can then copy them instead of encoding the string (WireFrame.previewIsPayload).
+ */
+export function previewPayload(frame: WireFrame, text: boolean): void {
+  const p = frame.payload;
+  if (!text && (p.length === 0 || !looksLikeText(p))) {
+    frame.preview = p.length === 0 ? '' : `0x ${hexView(p, 16)}`; // as bytesPreview
+    return;
+  }
+  frame.preview = textPreview(p, PREVIEW_CHARS);
+  if (p.length > 0 && printableAscii(p, PREVIEW_CHARS)) frame.markPayloadPreview();
 }
 
 /**
@@ -57,6 +72,8 @@ export class WireFrame implements InspectedFrame {
   /** Hex of the payload: made on first use, of the first `#hexBytes` bytes (-1: none). */
   #hex: string | undefined;
   #hexBytes = -1;
+  /** The preview when it was set as the payload's first bytes, unchanged (see previewPayload). */
+  #payloadPreview: string | undefined;
 
   constructor(
     readonly direction: Role, readonly offset: number, readonly header: Uint8Array, h: RawHeader,
@@ -96,6 +113,20 @@ export class WireFrame implements InspectedFrame {
   showHex(bytes: number): void {
     this.#hex = undefined;
     this.#hexBytes = bytes;
+  }
+
+  /** Notes that the current preview is the payload's first bytes as they are (see previewPayload). */
+  markPayloadPreview(): void {
+    this.#payloadPreview = this.preview;
+  }
+
+  /**
+   * True when `f`'s preview is still textPreview of its payload shown as it is: the payload's
+   * first PREVIEW_CHARS bytes are printable ASCII, and the preview is them (with '…' after
+   * when there are more).
+   */
+  static previewIsPayload(f: InspectedFrame): boolean {
+    return f instanceof WireFrame && f.#payloadPreview !== undefined && f.#payloadPreview === f.preview;
   }
 
   get fields(): readonly HeaderField[] {

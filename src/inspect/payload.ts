@@ -42,12 +42,18 @@ export function printable(text: string, max: number): string {
  * them makes at least one more character: the ellipsis).
  */
 export function textPreview(bytes: Uint8Array, max: number): string {
+  if (!printableAscii(bytes, max)) return printable(decodeText(bytes.subarray(0, max * 4)), max);
+  return bytes.length > max ? `${lossy.decode(bytes.subarray(0, max))}…` : lossy.decode(bytes);
+}
+
+/** True when the first `max` bytes (or all, when fewer) are printable ASCII: textPreview shows them as they are. */
+export function printableAscii(bytes: Uint8Array, max: number): boolean {
   const n = Math.min(bytes.length, max);
   for (let i = 0; i < n; i++) {
     const b = bytes[i];
-    if (b < 0x20 || b > 0x7e) return printable(decodeText(bytes.subarray(0, max * 4)), max);
+    if (b < 0x20 || b > 0x7e) return false;
   }
-  return bytes.length > max ? `${lossy.decode(bytes.subarray(0, max))}…` : lossy.decode(bytes);
+  return true;
 }
 
 /** Hex of the first `max` bytes, space separated. */

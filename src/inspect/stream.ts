@@ -12,9 +12,9 @@
 // do their framing when called and queue the inflation, so they may be called without
 // awaiting each other; write + flush is the same without a promise per chunk.
 import { readHeader, type RawHeader } from './header.js';
-import { bytesPreview, PREVIEW_CHARS, readFrame, type FrameContext, type WireFrame } from './frame.js';
+import { bytesPreview, PREVIEW_CHARS, previewPayload, readFrame, type FrameContext, type WireFrame } from './frame.js';
 import { inflateMessage, nextWindow, streamInflater } from './inflate.js';
-import { decodeText, inspectorCodec, payloadViews, printable, textPreview, viewPreview } from './payload.js';
+import { decodeText, inspectorCodec, payloadViews, printable, viewPreview } from './payload.js';
 import { problem } from './problems.js';
 import { isControlOpcode, isReservedOpcode, opcodeName } from './registry.js';
 import type {
@@ -450,8 +450,9 @@ export class StreamInspector {
     if (m.compressed || m.opcode === 2) frame.showHex(this.ctx.hexBytes);
     const last = frame.fin && !frame.truncated;
     // The last frame of a binary message is previewed by complete(), from the whole message.
-    frame.preview = m.compressed ? `[compressed ${payload.length} B]`
-      : m.opcode === 1 ? textPreview(payload, PREVIEW_CHARS) : last ? '' : bytesPreview(payload);
+    if (m.compressed) frame.preview = `[compressed ${payload.length} B]`;
+    else if (m.opcode === 1) previewPayload(frame, true);
+    else frame.preview = last ? '' : bytesPreview(payload);
     if (!last) return;
     this.open = null;
     if (m.opcode === 1 && !m.compressed && !m.utf8Failed && m.utf8 !== 0) {
@@ -478,8 +479,12 @@ export class StreamInspector {
       : { opcode: m.opcode, frames: m.frames, wireLength: wire.length, data, compressed: m.compressed, inflated, text, views };
     frame.message = info;
     if (previewed) return;
-    const shown = m.opcode === 1 ? viewPreview(views, PREVIEW_CHARS) ?? printable(text ?? '', PREVIEW_CHARS)
-      : viewPreview(views, PREVIEW_CHARS) ?? bytesPreview(data);
+    const viewed = viewPreview(views, PREVIEW_CHARS);
+    if (viewed === undefined && m.opcode === 2 && m.frames === 1 && !inflated && data === frame.payload) {
+      previewPayload(frame as WireFrame, false); // the frame's own bytes: bytesPreview, noted when shown as they are
+      return;
+    }
+    const shown = m.opcode === 1 ? viewed ?? printable(text ?? '', PREVIEW_CHARS) : viewed ?? bytesPreview(data);
     frame.preview = (m.frames > 1 ? `[${m.frames} frames] ` : '') + (inflated ? '[inflated] ' : '') + shown;
   }
 
