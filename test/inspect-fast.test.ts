@@ -11,7 +11,7 @@ import { encode as encodeCbor, decode as decodeCbor } from 'cborg';
 import { detectAndInspect } from '../src/inspect/detect.js';
 import { frameOrder } from '../src/inspect/capture/session.js';
 import { zlibInflater } from '../src/inspect/inflate-node.js';
-import { runInspect } from '../src/inspect/cli.js';
+import { runInspect, writeTime } from '../src/inspect/cli.js';
 import { ConnectionInspector } from '../src/inspect/capture/connection.js';
 import { StreamInspector } from '../src/inspect/stream.js';
 import { formatTable } from '../src/inspect/table.js';
@@ -202,6 +202,27 @@ describe('the CLI on several threads', () => {
       expect(many.out).toBe(one.out);
     }
   }, 60_000);
+});
+
+describe('the table\'s time column', () => {
+  it('writeTime writes toFixed(6) right-aligned in 11 columns: capture times, ties at half a microsecond, large, negative, odd values', () => {
+    const rng = new Rng('write-time');
+    const values: number[] = [0, -0, 1e-7, 5e-7, 4.999999e-7, 0.0000005, 0.0000015, 0.0000025, 123.4567895, 999999.9999995, 1e6, 1e6 - 1e-7, 12345.678901, -1.5, -0.0000004, NaN, Infinity, 1e21, 2 ** 53];
+    for (let i = 0; i < 20000; i++) {
+      const kind = rng.int(5);
+      const start = 1_700_000_000 + rng.int(1000);
+      if (kind === 0) values.push(start + rng.int(1_000_000) / 1e6 + rng.int(1000) - start); // pcap: seconds + microseconds, relative
+      else if (kind === 1) values.push((start + rng.int(1e9) / 1e9) - start); // pcapng, nanoseconds
+      else if (kind === 2) values.push((rng.int(2e9) + 0.5) / 1e6); // exactly between two microseconds (as far as a double goes)
+      else if (kind === 3) values.push(rng.float() * 10 ** rng.range(-8, 8));
+      else values.push(-rng.float() * 100);
+    }
+    const out = new Uint8Array(64);
+    for (const x of values) {
+      const end = writeTime(out, 0, x);
+      expect(new TextDecoder().decode(out.subarray(0, end)), String(x)).toBe(x.toFixed(6).padStart(11));
+    }
+  });
 });
 
 describe('text previews', () => {
