@@ -255,7 +255,7 @@ async function makeTablePart(job: TableJob, inspect: (options: DetectOptions) =>
   let layout: TableLayout | undefined;
   let writer: RowWriter | undefined;
   const options: DetectOptions = {
-    ...inspectOptions(job.hex, job.role), detail: 'summary', ...(job.shard ? { shard: job.shard } : {}),
+    ...inspectOptions(job.hex, job.role), detail: 'summary', lazyPreviews: true, ...(job.shard ? { shard: job.shard } : {}),
     onFrames: (frames, context) => {
       part.context ??= context;
       layout ??= tableLayout(context.connections, context.startTime, { hex: job.hex });

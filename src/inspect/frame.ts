@@ -30,15 +30,25 @@ export function bytesPreview(bytes: Uint8Array): string {
  * Sets the frame's preview to textPreview of its payload (`text`), or bytesPreview of it,
  * and notes when that preview is the payload's first bytes as they are (printable ASCII):
  * a table can then copy them instead of encoding the string (WireFrame.previewIsPayload).
+ * With `lazy` (InspectOptions.lazyPreviews), such a preview is left '' (see previewText).
  */
-export function previewPayload(frame: WireFrame, text: boolean): void {
+export function previewPayload(frame: WireFrame, text: boolean, lazy: boolean): void {
   const p = frame.payload;
   if (!text && (p.length === 0 || !looksLikeText(p))) {
     frame.preview = p.length === 0 ? '' : `0x ${hexView(p, 16)}`; // as bytesPreview
     return;
   }
+  if (p.length > 0 && printableAscii(p, PREVIEW_CHARS)) {
+    frame.preview = lazy ? '' : textPreview(p, PREVIEW_CHARS);
+    frame.markPayloadPreview();
+    return;
+  }
   frame.preview = textPreview(p, PREVIEW_CHARS);
-  if (p.length > 0 && printableAscii(p, PREVIEW_CHARS)) frame.markPayloadPreview();
+}
+
+/** A frame's preview; made from its payload when it was left '' (InspectOptions.lazyPreviews). */
+export function previewText(f: InspectedFrame): string {
+  return f.preview === '' && f.payload.length > 0 && WireFrame.previewIsPayload(f) ? textPreview(f.payload, PREVIEW_CHARS) : f.preview;
 }
 
 /**

@@ -75,6 +75,7 @@ export class StreamInspector {
   private readonly inflater: Inflater | undefined;
   private readonly maxView: number;
   private readonly summary: boolean;
+  private readonly lazyPreviews: boolean;
   private readonly maxInflated: number;
   /** Chunks are valid only during `write` (InspectOptions.transient). */
   private readonly transient: boolean;
@@ -122,6 +123,7 @@ export class StreamInspector {
     this.deflate = d === undefined || d === false ? null : d === true ? {} : d;
     this.maxView = options.maxViewBytes ?? 1024 * 1024;
     this.summary = options.detail === 'summary';
+    this.lazyPreviews = options.lazyPreviews === true;
     this.maxInflated = options.maxInflated ?? 64 * 1024 * 1024;
     this.transient = options.transient === true;
     this.recycling = this.transient && options.recycle === true;
@@ -451,7 +453,7 @@ export class StreamInspector {
     const last = frame.fin && !frame.truncated;
     // The last frame of a binary message is previewed by complete(), from the whole message.
     if (m.compressed) frame.preview = `[compressed ${payload.length} B]`;
-    else if (m.opcode === 1) previewPayload(frame, true);
+    else if (m.opcode === 1) previewPayload(frame, true, this.lazyPreviews);
     else frame.preview = last ? '' : bytesPreview(payload);
     if (!last) return;
     this.open = null;
@@ -481,7 +483,7 @@ export class StreamInspector {
     if (previewed) return;
     const viewed = viewPreview(views, PREVIEW_CHARS);
     if (viewed === undefined && m.opcode === 2 && m.frames === 1 && !inflated && data === frame.payload) {
-      previewPayload(frame as WireFrame, false); // the frame's own bytes: bytesPreview, noted when shown as they are
+      previewPayload(frame as WireFrame, false, this.lazyPreviews); // the frame's own bytes: bytesPreview, noted when shown as they are
       return;
     }
     const shown = m.opcode === 1 ? viewed ?? printable(text ?? '', PREVIEW_CHARS) : viewed ?? bytesPreview(data);

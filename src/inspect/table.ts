@@ -2,7 +2,7 @@
 // (number, time, direction, FIN, opcode, mask, length, preview), each problem on a line of
 // its own under its frame, connections and notes at the end.
 import { hexView } from './payload.js';
-import { plainFrame } from './frame.js';
+import { plainFrame, previewText } from './frame.js';
 import type { InspectedFrame, InspectionReport } from './types.js';
 
 export interface TableOptions {
@@ -63,7 +63,7 @@ export function rowNumber(index: number): string {
 export function frameRows(f: InspectedFrame, layout: TableLayout): string {
   const width = layout.width;
   const time = f.time === undefined || layout.start === undefined ? '-' : (f.time - layout.start).toFixed(6);
-  const preview = clip(f.preview, width);
+  const preview = clip(previewText(f), width);
   let row = ` ${pad(time, 11, true)} ${rowColumns(f, layout)} ${pad(String(f.payloadLength) + (f.truncated ? '+' : ''), 8, true)}`;
   if (f.problems.length === 0) {
     const shown = preview.trimEnd();

@@ -142,6 +142,12 @@ export interface InspectOptions {
    * for large captures on the command line and the page's worker.
    */
   detail?: 'full' | 'summary';
+  /**
+   * For a table that reads the frames while their payload is still there (a frame sink):
+   * a preview that is the payload's first bytes as they are (printable ASCII) is not made as
+   * a string; `preview` is then '' and `previewText(frame)` makes it. Default false.
+   */
+  lazyPreviews?: boolean;
   /** Largest inflated message (default 64 MiB); larger ones are reported, not inflated. */
   maxInflated?: number;
   /**
