@@ -14,7 +14,7 @@ import { zlibInflater } from '../src/inspect/inflate-node.js';
 import { runInspect, writeTime } from '../src/inspect/cli.js';
 import { ConnectionInspector } from '../src/inspect/capture/connection.js';
 import { StreamInspector } from '../src/inspect/stream.js';
-import { formatTable } from '../src/inspect/table.js';
+import { fixed6, formatTable } from '../src/inspect/table.js';
 import { cborEnd, jsonShaped, msgpackEnd } from '../src/inspect/shape.js';
 import { printable, textPreview } from '../src/inspect/payload.js';
 import type { InspectedFrame } from '../src/inspect/types.js';
@@ -221,6 +221,7 @@ describe('the table\'s time column', () => {
     for (const x of values) {
       const end = writeTime(out, 0, x);
       expect(new TextDecoder().decode(out.subarray(0, end)), String(x)).toBe(x.toFixed(6).padStart(11));
+      expect(fixed6(x), String(x)).toBe(x.toFixed(6));
     }
   });
 });

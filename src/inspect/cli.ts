@@ -4,7 +4,7 @@ import { closeSync, fstatSync, openSync, read as fsRead, readSync } from 'node:f
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { detectAndInspect, type DetectOptions } from './detect.js';
 import { zlibInflater } from './inflate-node.js';
-import { clip, formatJson, frameRows, problemCount, rowColumns, tableFoot, tableHead, tableLayout, type TableLayout } from './table.js';
+import { clip, formatJson, frameRows, microseconds, problemCount, rowColumns, tableFoot, tableHead, tableLayout, type TableLayout } from './table.js';
 import { frameOrder, mergeCaptureReports, type FrameContextInfo } from './capture/session.js';
 import { captureFormat } from './capture/pcap.js';
 import { PREVIEW_CHARS, WireFrame } from './frame.js';
@@ -397,14 +397,12 @@ function tableBytes(head: string, parts: readonly TablePart[], foot: string): Ui
 }
 
 /**
- * Writes x.toFixed(6) right-aligned in 11 columns at `at` (exported for its test); returns where it ends. Digit by
- * digit from the nearest whole number of microseconds when that is certain (x*1e6 is then
- * exact to far better than the 0.01 kept from a tie); else through toFixed.
+ * Writes x.toFixed(6) right-aligned in 11 columns at `at` (exported for its test); returns
+ * where it ends: digit by digit from microseconds(x) where it can, else through toFixed.
  */
 export function writeTime(out: Uint8Array, at: number, x: number): number {
-  const y = x * 1e6;
-  const n = Math.round(y);
-  if (!(x >= 0 && x < 1e6 && Math.abs(y - n) < 0.49)) {
+  const n = microseconds(x);
+  if (n < 0) {
     const text = x.toFixed(6);
     for (let i = text.length; i < 11; i++) out[at++] = 0x20;
     for (let i = 0; i < text.length; i++) out[at++] = text.charCodeAt(i);

@@ -16,6 +16,31 @@ function pad(s: string, n: number, right = false): string {
   return right ? s.padStart(n) : s.padEnd(n);
 }
 
+/** '0'…'999999' padded to six digits, for fixed6. */
+const SIX = (n: number): string => {
+  const s = String(n);
+  return s.length >= 6 ? s : '000000'.slice(s.length) + s;
+};
+
+/**
+ * The whole number of microseconds x.toFixed(6) shows, where it is certain without toFixed
+ * (0 <= x < 1e6, and x*1e6 not within 0.49 of a tie: its error is far below that); else -1.
+ * A table formats a time per row, and toFixed is slow.
+ */
+export function microseconds(x: number): number {
+  const y = x * 1e6;
+  const n = Math.round(y);
+  return x >= 0 && x < 1e6 && Math.abs(y - n) < 0.49 ? n : -1;
+}
+
+/** x.toFixed(6), from microseconds(x) where it can. */
+export function fixed6(x: number): string {
+  const n = microseconds(x);
+  if (n < 0) return x.toFixed(6);
+  const whole = Math.floor(n / 1e6);
+  return `${whole}.${SIX(n - whole * 1e6)}`;
+}
+
 /** `s` cut to `n` characters, the last one then '…'. */
 export function clip(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
@@ -62,7 +87,7 @@ export function rowNumber(index: number): string {
  */
 export function frameRows(f: InspectedFrame, layout: TableLayout): string {
   const width = layout.width;
-  const time = f.time === undefined || layout.start === undefined ? '-' : (f.time - layout.start).toFixed(6);
+  const time = f.time === undefined || layout.start === undefined ? '-' : fixed6(f.time - layout.start);
   const preview = clip(previewText(f), width);
   let row = ` ${pad(time, 11, true)} ${rowColumns(f, layout)} ${pad(String(f.payloadLength) + (f.truncated ? '+' : ''), 8, true)}`;
   if (f.problems.length === 0) {

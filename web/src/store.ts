@@ -9,6 +9,7 @@
 import { decodeText, hexView, payloadViews } from '../../src/inspect/payload.js';
 import type { InspectedFrame } from '../../src/inspect/types.js';
 import { plainFrame } from '../../src/inspect/frame.js';
+import { fixed6 } from '../../src/inspect/table.js';
 
 /** Cells per row: No., Time, Conn, Dir, Opcode, Flags, Length, Preview, Problems. */
 export const CELLS = 9;
@@ -42,7 +43,7 @@ const HEX_BYTES = 256;
 export const MAX_VIEW = 1024 * 1024;
 
 export function timeLabel(f: InspectedFrame, start: number | undefined): string {
-  return f.time === undefined || start === undefined ? '' : (f.time - start).toFixed(6);
+  return f.time === undefined || start === undefined ? '' : fixed6(f.time - start);
 }
 
 function cells(f: InspectedFrame, start: number | undefined): string[] {
