@@ -17,6 +17,6 @@ export {
 export { WebSocketServer as Server };
 export default WebSocket;
 export {
-  inspectFrames, detectAndInspect, inspectCapture, inspectCaptureStream, mergeCaptureReports, frameOrder, readCapture, StreamInspector, ConnectionInspector,
+  inspectFrames, detectAndInspect, inspectCapture, inspectCaptureStream, mergeCaptureReports, frameOrder, readCapture, StreamInspector, ConnectionInspector, previewText,
   formatTable, formatJson, closeCodeName, opcodeName,
 } from './inspect/index.js';

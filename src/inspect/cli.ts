@@ -290,7 +290,8 @@ const ROOM = 256;
  * Writes the rows frameRows makes for plain frames (a time, no problems, no hex lines)
  * straight into bytes: the columns from Dir to Mask are encoded once for each kind of frame
  * (direction, opcode, flags), the time, connection and length are written digit by digit,
- * and only the preview goes through the UTF-8 encoder.
+ * a preview that is the payload's first bytes is copied from the payload, and only other
+ * previews go through the UTF-8 encoder.
  */
 class RowWriter {
   /** The columns from Dir to Mask, by opcode and flags (the connection's number is written before them). */

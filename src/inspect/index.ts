@@ -26,5 +26,6 @@ export { formatTable, formatJson, problemCount } from './table.js';
 export { closeCodeName, opcodeName } from './registry.js';
 export { PROBLEMS, problem } from './problems.js';
 export { hexView, payloadViews } from './payload.js';
+export { previewText } from './frame.js';
 export { streamInflater } from './inflate.js';
 export type * from './types.js';
