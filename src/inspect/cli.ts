@@ -91,19 +91,15 @@ export async function runInspect(args: readonly string[], io: CliIo = processIo)
   const job: TableJob = { hex, ...(role ? { role } : {}) };
   // A capture file made into a table is read as it is decoded, in pieces; with --threads,
   // each thread reads it and decodes its share of the connections. Not the default: on the
-  // 2-vCPU machine of bench/results/inspect.md (2026-12-04), a 100 MB capture took 0.37-0.38 s
-  // on 2 threads and 0.34-0.35 s on 1 (medians of 9): the worker's start, its own JIT
-  // warm-up and the second read cost more than half the decoding saves.
+  // 2-vCPU machine of bench/results/inspect.md (2026-12-04, medians of 7), a 100 MB capture
+  // took 0.42 s on 2 threads and 0.33 s on 1 with 64 connections, 0.61 s and 0.54 s with
+  // 1,000: the worker's start, its own JIT warm-up and the second read cost more than half
+  // the decoding saves.
   if (format === 'table' && file !== '-') {
-    const count = threads ?? 1;
+    const count = threads === undefined || threads === 1 || !isCaptureFile(file) ? 1 : threads;
     let parts: Array<TablePart | undefined>;
     try {
-      if (count === 1 || !isCaptureFile(file)) {
-        parts = [await streamedTablePart(file, job)];
-      } else {
-        const workers = Array.from({ length: count - 1 }, (_, k) => runShardWorker({ ...job, file, shard: { index: k + 1, count } }));
-        parts = [await streamedTablePart(file, { ...job, shard: { index: 0, count } }), ...await Promise.all(workers)];
-      }
+      parts = await shardedParts(job, count, { file }, (j) => streamedTablePart(file, j));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).syscall === undefined) throw error;
       return usage(`cannot read '${file}': ${(error as Error).message}`);
@@ -129,15 +125,19 @@ export async function runInspect(args: readonly string[], io: CliIo = processIo)
   // is split by connection between threads. Then the rows are put in frame order,
   // numbered, and written as one buffer.
   const count = captureFormat(bytes) === undefined ? 1 : threads ?? 1;
-  let parts: TablePart[];
-  if (count === 1) {
-    parts = [await tablePart(bytes, job)];
-  } else {
-    const shared = bytes.buffer instanceof SharedArrayBuffer ? bytes : copyToShared(bytes);
-    const workers = Array.from({ length: count - 1 }, (_, k) => runShardWorker({ ...job, bytes: shared, shard: { index: k + 1, count } }) as Promise<TablePart>);
-    parts = [await tablePart(shared, { ...job, shard: { index: 0, count } }), ...await Promise.all(workers)];
-  }
+  const input = count === 1 || bytes.buffer instanceof SharedArrayBuffer ? bytes : copyToShared(bytes);
+  // Read whole, every part is made (undefined only from streaming).
+  const parts = await shardedParts(job, count, { bytes: input }, (j) => tablePart(input, j)) as TablePart[];
   return writeTable(parts, hex, io);
+}
+
+/** The table in `count` parts split by connection: part 0 on this thread (`local`), the others on workers given `input`. */
+async function shardedParts(
+  job: TableJob, count: number, input: { file: string } | { bytes: Uint8Array }, local: (job: TableJob) => Promise<TablePart | undefined>,
+): Promise<Array<TablePart | undefined>> {
+  if (count === 1) return [await local(job)];
+  const workers = Array.from({ length: count - 1 }, (_, k) => runShardWorker({ ...job, ...input, shard: { index: k + 1, count } }));
+  return [await local({ ...job, shard: { index: 0, count } }), ...await Promise.all(workers)];
 }
 
 /** Writes the table of the parts' rows; returns the exit code. */

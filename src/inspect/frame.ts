@@ -23,6 +23,11 @@ export interface FrameContext {
 export function bytesPreview(bytes: Uint8Array): string {
   if (bytes.length === 0) return '';
   if (looksLikeText(bytes)) return textPreview(bytes, PREVIEW_CHARS);
+  return hexPreview(bytes);
+}
+
+/** The preview of bytes that are not text: their first 16 in hex. */
+function hexPreview(bytes: Uint8Array): string {
   return `0x ${hexView(bytes, 16)}`;
 }
 
@@ -35,7 +40,7 @@ export function bytesPreview(bytes: Uint8Array): string {
 export function previewPayload(frame: WireFrame, text: boolean, lazy: boolean): void {
   const p = frame.payload;
   if (!text && (p.length === 0 || !looksLikeText(p))) {
-    frame.preview = p.length === 0 ? '' : `0x ${hexView(p, 16)}`; // as bytesPreview
+    frame.preview = p.length === 0 ? '' : hexPreview(p); // as bytesPreview (looksLikeText is read once)
     return;
   }
   if (p.length > 0 && printableAscii(p, PREVIEW_CHARS)) {
@@ -48,7 +53,7 @@ export function previewPayload(frame: WireFrame, text: boolean, lazy: boolean): 
 
 /** A frame's preview; made from its payload when it was left '' (InspectOptions.lazyPreviews). */
 export function previewText(f: InspectedFrame): string {
-  return f.preview === '' && f.payload.length > 0 && WireFrame.previewIsPayload(f) ? textPreview(f.payload, PREVIEW_CHARS) : f.preview;
+  return f.preview === '' && WireFrame.previewIsPayload(f) ? textPreview(f.payload, PREVIEW_CHARS) : f.preview;
 }
 
 /**

@@ -211,7 +211,7 @@ export class StreamInspector {
 
   /** Inflates the compressed messages completed so far, in order. */
   flush(): Promise<void> {
-    if (this.idle()) return RESOLVED;
+    if (this.idle) return RESOLVED;
     return this.queue(() => this.inflateQueued());
   }
 
@@ -252,15 +252,15 @@ export class StreamInspector {
       return this.lost === undefined ? r : { ...r, lost: this.lost };
     };
     // Nothing to wait for (no inflation, nothing queued): no task either.
-    if (this.idle()) return Promise.resolve(result());
+    if (this.idle) return Promise.resolve(result());
     return this.queue(async () => {
       await this.inflateQueued();
       return result();
     });
   }
 
-  /** Nothing queued or waiting for inflation. */
-  private idle(): boolean {
+  /** Nothing queued or waiting for inflation: flush() has nothing to do. */
+  get idle(): boolean {
     return this.running === 0 && this.inflateQueue.length === 0;
   }
 

@@ -16,12 +16,6 @@ function pad(s: string, n: number, right = false): string {
   return right ? s.padStart(n) : s.padEnd(n);
 }
 
-/** '0'…'999999' padded to six digits, for fixed6. */
-const SIX = (n: number): string => {
-  const s = String(n);
-  return s.length >= 6 ? s : '000000'.slice(s.length) + s;
-};
-
 /**
  * The whole number of microseconds x.toFixed(6) shows, where it is certain without toFixed
  * (0 <= x < 1e6, and x*1e6 not within 0.49 of a tie: its error is far below that); else -1.
@@ -38,7 +32,7 @@ export function fixed6(x: number): string {
   const n = microseconds(x);
   if (n < 0) return x.toFixed(6);
   const whole = Math.floor(n / 1e6);
-  return `${whole}.${SIX(n - whole * 1e6)}`;
+  return `${whole}.${String(n - whole * 1e6).padStart(6, '0')}`;
 }
 
 /** `s` cut to `n` characters, the last one then '…'. */

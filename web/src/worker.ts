@@ -62,16 +62,19 @@ async function decode(id: number, input: Blob | string, role: Role | undefined):
   post({ type: 'end', id });
 }
 
-/** Reads of a file's stream kept running ahead of the decoding. */
+/** Reads of a file's stream asked for ahead of the decoding. */
 const READS_AHEAD = 4;
 
 /**
  * A pcap or pcapng file decoded as it is read (see inspectCaptureStream): its stream's pieces
- * are copied into the decoder's buffer, with reads running ahead while it decodes, and the
- * file is never held whole. Undefined when the file is not a capture or must be read whole.
- * On the machine of bench/results/inspect.md (Chromium 150), this took the page from about
- * 0.56 s to 0.50 s on the 100 MB capture: reading the file whole took 115 ms before decoding
- * began; slices of it (1 or 8 MiB, several at once) were slower than the stream.
+ * are copied into the decoder's buffer, and the file is never held whole. Undefined when the
+ * file is not a capture or must be read whole. The reads asked for ahead are served when this
+ * thread waits, not while it decodes (reading the whole stream alone took 100-160 ms here,
+ * decoding from memory 230-250 ms, the two together 350-400 ms). On the machine of
+ * bench/results/inspect.md (Chromium 150), this still took the page from about 0.56 s to
+ * 0.48-0.50 s on the 100 MB capture against reading the file whole first; slices of it (1 or
+ * 8 MiB, several at once), FileReaderSync, two streams at once, or the page reading the file
+ * and moving its pieces here were no faster.
  */
 async function streamCapture(file: Blob, options: DetectOptions): Promise<InspectionReport | undefined> {
   if (captureFormat(new Uint8Array(await file.slice(0, 4).arrayBuffer())) === undefined) return undefined;

@@ -140,11 +140,10 @@ export class ConnectionInspector {
 
   /** Inflates what `write` left compressed (both directions, each in order). */
   flush(): Promise<void> {
-    if (this.inspectors === undefined) return RESOLVED;
-    const client = this.inspectors.client.flush();
-    const server = this.inspectors.server.flush();
+    const sides = this.inspectors;
     // Nothing to inflate (the usual case): no promise of our own.
-    return client === server ? client : Promise.all([client, server]).then(() => undefined);
+    if (sides === undefined || (sides.client.idle && sides.server.idle)) return RESOLVED;
+    return Promise.all([sides.client.flush(), sides.server.flush()]).then(() => undefined);
   }
 
   /**

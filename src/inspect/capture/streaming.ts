@@ -58,9 +58,6 @@ interface Early {
 
 interface Live {
   readonly connection: TcpConnection;
-  readonly building: Building;
-  /** The initial sequence number each direction's bytes were placed by (the whole-file reading uses the last one seen). */
-  readonly isn: [number | undefined, number | undefined];
   /** Stream offset of the next byte expected, per direction. */
   readonly cursor: [number, number];
   /** Segments that arrived before the bytes ahead of them, per direction. */
@@ -101,13 +98,10 @@ class LiveReassembler extends Reassembler {
     const c = b.connection;
     if (!this.include(c.id)) return;
     const live = this.live[c.id - 1] ??= {
-      connection: c, building: b, isn: [undefined, undefined], cursor: [0, 0], early: [[], []], kept: [0, 0], frames: [], rsv1: false, pending: false, listed: false,
+      connection: c, cursor: [0, 0], early: [[], []], kept: [0, 0], frames: [], rsv1: false, pending: false, listed: false,
     };
     const isn = b.raw[side].isn;
     if (isn === undefined) throw new CannotStream(`connection ${c.id}: data before its SYN`);
-    // A second SYN with another ISN (a mangled capture) moves every byte in the whole-file reading.
-    if (live.isn[side] === undefined) live.isn[side] = isn;
-    else if (live.isn[side] !== isn) throw new CannotStream(`connection ${c.id}: its initial sequence number changed`);
     const d = c.directions[side];
     const at = (seq - isn) | 0;
     const length = end - start;
@@ -135,6 +129,19 @@ class LiveReassembler extends Reassembler {
       if (e.at < now) d.retransmitted++;
       this.deliver(live, side, e.data.subarray(now - e.at), time, packet);
       live.cursor[side] = e.at + e.data.length;
+    }
+  }
+
+  /**
+   * The bytes of a direction already placed by its old initial sequence number would be
+   * placed by the new one in the whole-file reading. A direction has had data once a
+   * segment moved its cursor, waits early, or was counted as retransmitted.
+   */
+  protected override resynchronized(b: Building, side: 0 | 1): void {
+    const live = this.live[b.connection.id - 1];
+    if (live === undefined) return;
+    if (live.cursor[side] > 0 || live.early[side].length > 0 || live.connection.directions[side].retransmitted > 0) {
+      throw new CannotStream(`connection ${live.connection.id}: its initial sequence number changed after data`);
     }
   }
 
@@ -217,19 +224,15 @@ export async function inspectCaptureStream(read: ReadInto, options: StreamCaptur
   // the connections' new frames in one call after each buffer.
   let context: FrameContextInfo | undefined;
   let batch: InspectedFrame[] = [];
-  /** Notes a connection's new frames and keeps them, for its report or the next hand-over. */
-  const take = (live: Live, frames: readonly InspectedFrame[]): void => {
-    const to = onFrames === undefined ? live.frames : batch;
-    for (const f of frames) {
-      if (f.rsv1) live.rsv1 = true;
-      to.push(f);
-    }
-  };
-  /** The same for the frames a connection's inspector made since the last drain. */
-  const drain = (live: Live): void => {
+  /**
+   * Notes a connection's new frames (`frames`, else those its inspector made since the last
+   * call) and keeps them, for its report or the next hand-over.
+   */
+  const take = (live: Live, frames?: readonly InspectedFrame[]): void => {
     const to = onFrames === undefined ? live.frames : batch;
     const from = to.length;
-    live.inspector!.drain(to);
+    if (frames === undefined) live.inspector!.drain(to);
+    else for (const f of frames) to.push(f);
     for (let i = from; i < to.length; i++) if (to[i].rsv1) live.rsv1 = true;
   };
   /** Hands the frames taken so far to the sink in one call, once the layout is known (or at the `end`). */
@@ -286,7 +289,7 @@ export async function inspectCaptureStream(read: ReadInto, options: StreamCaptur
       for (const live of news) {
         live.listed = false;
         if (live.pending) { live.pending = false; await live.inspector!.flush(); }
-        drain(live);
+        take(live);
       }
       handOver(false);
       if (context !== undefined) {
@@ -297,14 +300,6 @@ export async function inspectCaptureStream(read: ReadInto, options: StreamCaptur
       }
       if (final) break;
       tail = bytes.subarray(used);
-    }
-    // A SYN after the last data with another ISN (checked before finish() assembles and forgets them).
-    for (const live of tcp.live) {
-      if (live === undefined) continue;
-      for (const s of [0, 1] as const) {
-        const isn = live.isn[s];
-        if (isn !== undefined && isn !== live.building.raw[s].isn) throw new CannotStream(`connection ${live.connection.id}: its initial sequence number changed`);
-      }
     }
     const results: ConnectionResult[] = [];
     for (const c of tcp.finish(include)) {
@@ -325,7 +320,7 @@ export async function inspectCaptureStream(read: ReadInto, options: StreamCaptur
       const inspector = live.inspector;
       await inspector.flush();
       const { report, problems } = await inspector.finish();
-      drain(live);
+      take(live);
       handOver(true);
       results.push(connectionResult(c, live.senders![0] === 'client' ? 0 : 1, live.frames, report, problems, live.rsv1));
     }

@@ -108,7 +108,9 @@ export class Reassembler {
     const side = b.first === src ? 0 : 1;
     const r = b.raw[side];
     if (syn) {
-      r.isn = (h.seq + 1) >>> 0;
+      const isn = (h.seq + 1) >>> 0;
+      if (r.isn !== undefined && r.isn !== isn) this.resynchronized(b, side);
+      r.isn = isn;
       b.connection.directions[side].synSeen = true;
       if (!ack) b.connection.initiator ??= b.connection.directions[side].from;
     }
@@ -132,6 +134,12 @@ export class Reassembler {
 
   /** A FIN or RST was seen on `b` (in either direction). */
   protected closing(_b: Building): void {}
+
+  /**
+   * A SYN gave `b`'s direction `side` another initial sequence number (a mangled capture):
+   * `finish` places all of that direction's bytes by the last one.
+   */
+  protected resynchronized(_b: Building, _side: 0 | 1): void {}
 
   /** Connections seen so far. */
   get count(): number {
