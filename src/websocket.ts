@@ -2,7 +2,7 @@
 // the `ws` event surface (open, message(data, isBinary), ping, pong, close(code, reason),
 // error, upgrade, unexpected-response) and the WHATWG one (addEventListener, on<type>).
 //
-//   socket 'data' ─► Decoder.feed ─► Inbound ─► emit('message' | 'ping' | 'pong')
+//   socket read (shared buffer, else 'data') ─► Decoder.feed ─► Inbound ─► emit('message' | 'ping' | 'pong')
 //                                            └► close handshake / fail the connection
 //   send / ping / pong / close ─► Writer (one slab per tick) ─► socket.write
 import { EventEmitter } from 'node:events';
@@ -13,6 +13,7 @@ import {
 } from './protocol/encoder.js';
 import type { FrameError } from './codec/errors.js';
 import { receiveEnd, receiveStart, Writer } from './connection/writer.js';
+import { readIntoShared } from './connection/reader.js';
 import { resolveConnectionOptions, type ConnectionOptions, type ResolvedConnectionOptions } from './connection/options.js';
 import { BINARY_TYPES, fromPayload, isBinaryData, isBlob, toPayload, type BinaryType, type SendData } from './connection/convert.js';
 import {
@@ -140,8 +141,15 @@ export class WebSocket extends EventEmitter {
     const s = socket as Duplex & { setNoDelay?(on: boolean): void; setTimeout?(ms: number): void };
     s.setTimeout?.(0);
     s.setNoDelay?.(true);
-    if (head.length > 0) socket.unshift(head);
-    socket.on('data', socketOnData);
+    if (o.sharedReadBuffer && readIntoShared(socket, socketOnRead)) {
+      // No 'data' events now: the head goes to the decoder once the caller has attached
+      // its listeners (as an unshifted chunk would), and resume() keeps 'end' coming.
+      if (head.length > 0) process.nextTick(receiveHead, this, head);
+      socket.resume();
+    } else {
+      if (head.length > 0) socket.unshift(head);
+      socket.on('data', socketOnData);
+    }
     socket.on('end', socketOnEnd);
     socket.on('close', socketOnClose);
     socket.on('error', socketOnError);
@@ -438,8 +446,11 @@ export class WebSocket extends EventEmitter {
     else this.emit('close', this._closeCode, this._closeReason);
   }
 
-  /** @internal Received bytes; the first ones create the Decoder. */
-  receive(chunk: Buffer): void {
+  /**
+   * @internal Received bytes; the first ones create the Decoder. `transient`: the chunk's
+   * memory is reused once this returns (the shared read buffer).
+   */
+  receive(chunk: Buffer, transient = false): void {
     this._lastReceived = Date.now();
     this._pingSent = false;
     let decoder = this._decoder;
@@ -454,7 +465,7 @@ export class WebSocket extends EventEmitter {
     }
     receiveStart();
     try {
-      decoder.feed(chunk);
+      decoder.feed(chunk, transient);
     } finally {
       receiveEnd();
     }
@@ -481,6 +492,15 @@ type SocketOf = Duplex & { [kWebSocket]?: WebSocket };
 // connection costs no closures.
 function socketOnData(this: SocketOf, chunk: Buffer): void {
   this[kWebSocket]!.receive(chunk);
+}
+
+/** A read into the shared buffer (connection/reader.ts): reused after this call. */
+function socketOnRead(this: SocketOf, length: number, buffer: Buffer): void {
+  this[kWebSocket]!.receive(buffer.subarray(0, length), true);
+}
+
+function receiveHead(ws: WebSocket, head: Buffer): void {
+  ws.receive(head);
 }
 
 function socketOnEnd(this: SocketOf): void {

@@ -58,28 +58,29 @@ const burst = Buffer.concat(Array.from({ length: window }, () => one));
 
 /**
  * Counts whole frames in a byte stream (any lengths, masked or not: the `net` ceiling
- * echoes our masked frames back). Returns a function chunk → frames completed.
+ * echoes our masked frames back). Returns a function (chunk, end) → frames completed in
+ * chunk[0, end).
  */
 function frameCounter() {
   const head = Buffer.alloc(14);
   let headLength = 0;
   let remaining = 0;
-  return (chunk) => {
+  return (chunk, end) => {
     let frames = 0;
     let i = 0;
-    while (i < chunk.length) {
+    while (i < end) {
       if (remaining > 0) {
-        const take = Math.min(remaining, chunk.length - i);
+        const take = Math.min(remaining, end - i);
         remaining -= take; i += take;
         if (remaining === 0) frames++;
         continue;
       }
-      if (headLength === 0 && chunk.length - i >= 2) {
+      if (headLength === 0 && end - i >= 2) {
         // Fast path: the whole header is in this chunk.
         const b1 = chunk[i + 1];
         const len7 = b1 & 0x7f;
         const need = 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (b1 & 0x80 ? 4 : 0);
-        if (chunk.length - i >= need) {
+        if (end - i >= need) {
           remaining = len7 === 126 ? chunk.readUInt16BE(i + 2) : len7 === 127 ? Number(chunk.readBigUInt64BE(i + 2)) : len7;
           i += need;
           if (remaining === 0) frames++;
@@ -104,47 +105,69 @@ let received = 0;
 const latencies = [];
 const start = process.hrtime.bigint();
 
+/**
+ * Every connection reads into this one buffer (net.connect's `onread`: no Buffer per read,
+ * and up to 1 MiB per read call instead of 64 KiB). A read's callback consumes it before
+ * the next read, on any connection, so one buffer serves them all.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(1 << 20);
+
 function open(i, onOpen) {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: url.hostname, port: Number(url.port), noDelay: true });
     const key = crypto.randomBytes(16).toString('base64');
-    socket.once('error', reject);
-    socket.write(`GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n` +
-      (deflate ? 'Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover\r\n' : '') + '\r\n');
     let head = Buffer.alloc(0);
-    const onHandshake = (chunk) => {
-      head = Buffer.concat([head, chunk]);
+    /** What reads go to: the handshake's reader, then the workload's (`onOpen` sets it). */
+    let reader = (buf, n) => {
+      head = Buffer.concat([head, buf.subarray(0, n)]);
       const end = head.indexOf('\r\n\r\n');
       if (end === -1) return;
       if (!head.subarray(0, 12).toString().includes('101')) return reject(new Error(`connection ${i}: ${head.toString().split('\r\n')[0]}`));
       if (deflate && !/permessage-deflate/i.test(head.subarray(0, end).toString())) return reject(new Error(`connection ${i}: permessage-deflate not accepted`));
-      socket.removeListener('data', onHandshake);
-      const rest = head.subarray(end + 4);
-      onOpen(socket, rest);
+      const rest = Buffer.from(head.subarray(end + 4));
+      reader = () => {};
+      onOpen(socket, rest, (next) => { reader = next; });
       resolve(socket);
     };
-    socket.on('data', onHandshake);
+    const socket = net.connect({
+      host: url.hostname, port: Number(url.port), noDelay: true,
+      onread: { buffer: READ_BUFFER, callback: (n, buf) => { reader(buf, n); } },
+    });
+    socket.once('error', reject);
+    socket.write(`GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n` +
+      (deflate ? 'Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover\r\n' : '') + '\r\n');
   });
 }
 
-function run(socket, rest) {
+/**
+ * `n` frames to send: a view of the pre-encoded burst (no copy; the bytes never change, so
+ * a write the socket has to keep for later is still right). More than a window's worth
+ * (the broadcast sender may be owed more) is written in several views.
+ */
+function sendFrames(socket, n) {
+  if (n <= window) { socket.write(n === window ? burst : burst.subarray(0, n * one.length)); return; }
+  socket.cork();
+  for (; n > 0; n -= window) socket.write(n >= window ? burst : burst.subarray(0, n * one.length));
+  socket.uncork();
+}
+
+function run(socket, rest, setReader) {
   const sent = []; // send times (ns) of frames in flight, FIFO
   const count = frameCounter();
   const now = () => Number(process.hrtime.bigint() - start);
-  const onData = (chunk) => {
-    const echoes = count(chunk);
+  const onData = (chunk, n) => {
+    const echoes = count(chunk, n);
     if (echoes === 0) return;
     const t = now();
     for (let e = 0; e < echoes; e++) {
       const t0 = sent.shift();
       if (counting) { received++; if ((received & 7) === 0) latencies.push(t - t0); }
+      sent.push(t);
     }
-    if (echoes === 1) { sent.push(t); socket.write(one); }
-    else { for (let e = 0; e < echoes; e++) sent.push(t); socket.write(Buffer.concat(Array(echoes).fill(one))); }
+    sendFrames(socket, echoes);
   };
-  socket.on('data', onData);
-  if (rest.length) onData(rest);
+  setReader(onData);
+  if (rest.length) onData(rest, rest.length);
   const t = now();
   for (let w = 0; w < window; w++) sent.push(t);
   socket.write(burst);
@@ -153,10 +176,10 @@ function run(socket, rest) {
 // ── broadcast: every connection counts what it receives; connection 0 also sends ──
 let sender = null;
 let senderInFlight = [];
-function receive(socket, rest) {
+function receive(socket, rest, setReader) {
   const count = frameCounter();
-  const onData = (chunk) => {
-    const frames = count(chunk);
+  const onData = (chunk, n) => {
+    const frames = count(chunk, n);
     if (frames === 0) return;
     if (counting) received += frames;
     if (socket === sender) {
@@ -166,11 +189,11 @@ function receive(socket, rest) {
         if (counting) latencies.push(t - t0);
         senderInFlight.push(t);
       }
-      socket.write(frames === 1 ? one : Buffer.concat(Array(frames).fill(one)));
+      sendFrames(socket, frames);
     }
   };
-  socket.on('data', onData);
-  if (rest.length) onData(rest);
+  setReader(onData);
+  if (rest.length) onData(rest, rest.length);
 }
 function startBroadcast(socket) {
   sender = socket;
@@ -187,13 +210,13 @@ function startBroadcast(socket) {
 async function openAll(n, onOpen) {
   const sockets = [];
   const opened = [];
-  const hold = (socket, rest) => { socket.pause(); opened.push([socket, rest]); };
+  const hold = (socket, rest, setReader) => { socket.pause(); opened.push([socket, rest, setReader]); };
   for (let i = 0; i < n; i += 200) {
     const batch = await Promise.all(Array.from({ length: Math.min(200, n - i) }, (_, j) => open(i + j, hold)));
     sockets.push(...batch);
   }
-  for (const [socket, rest] of opened) {
-    onOpen(socket, rest);
+  for (const [socket, rest, setReader] of opened) {
+    onOpen(socket, rest, setReader);
     socket.resume();
   }
   return sockets;

@@ -39,7 +39,9 @@ export class JsCodec implements Codec {
     this.bytes = input;
     const n = parseFrames(input, input.length, state.words, this, options, maxPayload);
     const consumed = this.result[R_CONSUMED];
-    state.carry = consumed < input.length ? input.slice(consumed) : null;
+    // A copy, never a view: the caller may reuse the chunk's memory (a socket's shared read
+    // buffer), and a Buffer's slice() would be a view.
+    state.carry = consumed < input.length ? new Uint8Array(input.subarray(consumed)) : null;
     return n;
   }
 }

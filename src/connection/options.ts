@@ -36,6 +36,14 @@ export interface ConnectionOptions {
    * 'message' listener (as uWebSockets.js). Default false: every message is its own Buffer.
    */
   borrowPayload?: boolean;
+  /**
+   * Read a TCP socket into one buffer shared by every connection of the process (up to
+   * 1 MiB per read call, no Buffer allocated per read; the decoder copies what it keeps)
+   * instead of through the socket's 'data' events. Default true. Set false where other
+   * code reads the raw socket's 'data' events; a socket that already has a 'data'
+   * listener, a TLS socket, or a runtime without Node's socket internals keeps its events.
+   */
+  sharedReadBuffer?: boolean;
 }
 
 export interface ResolvedConnectionOptions {
@@ -49,6 +57,7 @@ export interface ResolvedConnectionOptions {
   maxBackpressure: number;
   closeOnBackpressureLimit: boolean;
   borrowPayload: boolean;
+  sharedReadBuffer: boolean;
   codec: Codec;
 }
 
@@ -93,6 +102,7 @@ export function resolveConnectionOptions(options: ConnectionOptions): ResolvedCo
     maxBackpressure: nonNegativeInteger('maxBackpressure', options.maxBackpressure, 64 * 1024 * 1024),
     closeOnBackpressureLimit: flag('closeOnBackpressureLimit', options.closeOnBackpressureLimit, true),
     borrowPayload: flag('borrowPayload', options.borrowPayload, false),
+    sharedReadBuffer: flag('sharedReadBuffer', options.sharedReadBuffer, true),
     codec: sharedCodec(core),
   };
 }

@@ -37,10 +37,14 @@ export function startDemo(options: DemoOptions = {}): Promise<{ server: http.Ser
     res.end('Not found');
   });
   const echo = new WebSocketServer({ noServer: true, perMessageDeflate: options.deflate ?? false });
-  echo.on('connection', (ws) => {
-    ws.on('error', () => {});
-    ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary }));
-  });
+  // Tapped connections mirror the socket's 'data' events, so they keep them.
+  const tappedEcho = new WebSocketServer({ noServer: true, perMessageDeflate: options.deflate ?? false, sharedReadBuffer: false });
+  for (const server of [echo, tappedEcho]) {
+    server.on('connection', (ws) => {
+      ws.on('error', () => {});
+      ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary }));
+    });
+  }
   const taps = new TapHub();
   const tapServer = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
@@ -48,9 +52,10 @@ export function startDemo(options: DemoOptions = {}): Promise<{ server: http.Ser
     if (url.pathname === '/echo') {
       const id = url.searchParams.get('tap');
       const tap = validTapId(id) ? taps.wrap(id, req, socket) : undefined;
-      echo.handleUpgrade(req, socket, head, (ws) => {
+      const target = tap ? tappedEcho : echo;
+      target.handleUpgrade(req, socket, head, (ws) => {
         tap?.attachReads();
-        echo.emit('connection', ws, req);
+        target.emit('connection', ws, req);
       });
     } else if (url.pathname === '/tap' && validTapId(url.searchParams.get('id'))) {
       tapServer.handleUpgrade(req, socket, head, (ws) => {

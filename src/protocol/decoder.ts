@@ -118,6 +118,8 @@ export class Decoder {
   /** This parse call's payload bytes, copied once (see copyOut), and where they start. */
   private out: Uint8Array | null = null;
   private outStart = 0;
+  /** The chunk being fed is reused after feed returns (see feed). */
+  private transient = false;
 
   constructor(options: DecoderOptions, private readonly handler: DecoderHandler) {
     const o = resolve(options);
@@ -134,9 +136,14 @@ export class Decoder {
     return this.done;
   }
 
-  /** Feeds received bytes in any chunking. The chunk may be unmasked in place. */
-  feed(chunk: Uint8Array): void {
+  /**
+   * Feeds received bytes in any chunking. The chunk may be unmasked in place. `transient`:
+   * the chunk's memory is reused once this call returns (a socket's shared read buffer), so
+   * no payload handed out may be a view of it.
+   */
+  feed(chunk: Uint8Array, transient = false): void {
     if (this.done) return;
+    this.transient = transient;
     if (chunk.length <= MAX_SLICE) {
       this.parse(chunk);
     } else {
@@ -190,7 +197,7 @@ export class Decoder {
     this.out = null;
     const bytes = codec.bytes;
     if (!codec.owns(bytes)) {
-      if (isNodeBuffer(bytes)) {
+      if (isNodeBuffer(bytes) && !this.transient) {
         this.out = bytes;
         this.outStart = 0;
       }
@@ -210,7 +217,7 @@ export class Decoder {
     }
     if (hi <= lo) return;
     const start = codec.base + lo;
-    if (isNodeBuffer(chunk) || !HAS_NODE_BUFFER) {
+    if ((isNodeBuffer(chunk) || !HAS_NODE_BUFFER) && !this.transient) {
       chunk.set(bytes.subarray(start, codec.base + hi), lo - carried);
       this.out = chunk;
       this.outStart = codec.base + carried;
