@@ -13,7 +13,7 @@ import { readsShared } from '../src/connection/reader.js';
 import { WebSocket, WebSocketServer } from '../src/index.js';
 import { buildFrame, RawClient, upgradeRequest } from './net/raw.js';
 import { delay, next, ourServer, onCleanup, until, useCleanup } from './net/harness.js';
-import { CORES, makeCodec } from './helpers/codecs.js';
+import { CORES, makeCodec, type CoreLabel } from './helpers/codecs.js';
 import { Rng } from './reference/random.js';
 
 useCleanup();
@@ -24,11 +24,11 @@ interface Sent { data: Buffer; binary: boolean }
  * A client byte stream of `count` messages (text or binary, 0 B to 150 KB, some in several
  * frames with a ping between them) and the messages it carries.
  */
-function messageStream(rng: Rng, count: number): { bytes: Buffer; messages: Sent[] } {
+function messageStream(rng: Rng, count: number, sizes = [0, 1, 7, 125, 126, 1000, 4096, 65535, 65536, 150_000]): { bytes: Buffer; messages: Sent[] } {
   const frames: Buffer[] = [];
   const messages: Sent[] = [];
   for (let i = 0; i < count; i++) {
-    const size = rng.pick([0, 1, 7, 125, 126, 1000, 4096, 65535, 65536, 150_000]) + (rng.bool(0.5) ? rng.int(40) : 0);
+    const size = rng.pick(sizes) + (rng.bool(0.5) ? rng.int(40) : 0);
     const binary = rng.bool();
     const data = Buffer.alloc(size);
     for (let j = 0; j < size; j++) data[j] = binary ? rng.int(256) : 0x20 + rng.int(95);
@@ -43,10 +43,16 @@ function messageStream(rng: Rng, count: number): { bytes: Buffer; messages: Sent
   return { bytes: Buffer.concat(frames), messages };
 }
 
-/** Writes `bytes` in random pieces (1 B to 200 KB), yielding to the event loop between some. */
-async function writeInPieces(rng: Rng, client: RawClient, bytes: Buffer): Promise<void> {
+/** Small messages only (headers and control frames are then often cut between reads). */
+const SMALL = [0, 1, 2, 5, 60, 125, 126, 300];
+/** Piece sizes: any, or tiny ones (a header cut in two or three places). */
+const ANY_PIECES = [1, 2, 3, 13, 700, 5000, 70_000, 200_000];
+const TINY_PIECES = [1, 2, 3, 5, 7];
+
+/** Writes `bytes` in random pieces, yielding to the event loop between some. */
+async function writeInPieces(rng: Rng, client: RawClient, bytes: Buffer, pieces = ANY_PIECES): Promise<void> {
   for (let at = 0; at < bytes.length;) {
-    const n = Math.min(bytes.length - at, rng.pick([1, 2, 3, 13, 700, 5000, 70_000, 200_000]));
+    const n = Math.min(bytes.length - at, rng.pick(pieces));
     client.write(bytes.subarray(at, at + n));
     at += n;
     if (rng.bool(0.3)) await delay(0);
@@ -63,7 +69,9 @@ function expectSame(got: Sent[], sent: Sent[]): void {
 }
 
 describe('server reads into the shared buffer; kept messages stay intact', () => {
-  it.each(['wasm', 'js', 'auto'] as const)('core %s', async (core) => {
+  it.each([
+    ['wasm', 'any'], ['js', 'any'], ['auto', 'any'], ['wasm', 'small'], ['js', 'small'], ['auto', 'small'],
+  ] as const)('core %s, %s messages', async (core, kind) => {
     const { wss, port } = await ourServer({ core });
     const got: Sent[] = [];
     const sockets: Duplex[] = [];
@@ -71,12 +79,12 @@ describe('server reads into the shared buffer; kept messages stay intact', () =>
       sockets.push((ws as unknown as { _socket: Duplex })._socket);
       ws.on('message', (data, binary) => got.push({ data: data as Buffer, binary }));
     });
-    const rng = new Rng(`shared-reads ${core}`);
-    const { bytes, messages } = messageStream(rng, 120);
+    const rng = new Rng(`shared-reads ${core} ${kind}`);
+    const { bytes, messages } = kind === 'small' ? messageStream(rng, 300, SMALL) : messageStream(rng, 120);
     const client = await RawClient.open(port);
     await until(() => sockets.length === 1, 3000, 'the connection');
     expect(readsShared(sockets[0])).toBe(true);
-    await writeInPieces(rng, client, bytes);
+    await writeInPieces(rng, client, bytes, kind === 'small' ? TINY_PIECES : ANY_PIECES);
     await until(() => got.length === messages.length, 10_000, `${messages.length} messages (${got.length} so far)`);
     expectSame(got, messages);
   });
@@ -207,19 +215,20 @@ describe('our client reads into the shared buffer too', () => {
 });
 
 describe('Decoder.feed with a transient chunk (one buffer reused for every chunk)', () => {
-  it.each(CORES.map((c) => [c]))('core %s: kept payloads and carries are copies', (label) => {
-    const rng = new Rng(`transient ${label}`);
-    const { bytes, messages } = messageStream(rng, 80);
+  it.each(CORES.flatMap((c) => [[c, 'any'], [c, 'small']]))('core %s, %s messages: kept payloads and carries are copies', (label, kind) => {
+    const rng = new Rng(`transient ${label} ${kind}`);
+    const small = kind === 'small';
+    const { bytes, messages } = small ? messageStream(rng, 300, SMALL) : messageStream(rng, 80);
     const got: Sent[] = [];
     const handler: DecoderHandler = {
       onMessage: (data, binary) => got.push({ data: Buffer.from(data.buffer, data.byteOffset, data.length), binary }),
       onPing: () => {}, onPong: () => {}, onClose: () => {},
       onError: (e) => { throw e; },
     };
-    const decoder = new Decoder({ role: 'server', codec: makeCodec(label) }, handler);
+    const decoder = new Decoder({ role: 'server', codec: makeCodec(label as CoreLabel) }, handler);
     const reused = Buffer.alloc(256 * 1024);
     for (let at = 0; at < bytes.length;) {
-      const n = Math.min(bytes.length - at, rng.pick([1, 2, 5, 100, 3000, 65_536, 200_000]));
+      const n = Math.min(bytes.length - at, rng.pick(small ? TINY_PIECES : [1, 2, 5, 100, 3000, 65_536, 200_000]));
       bytes.copy(reused, 0, at, at + n);
       decoder.feed(reused.subarray(0, n), true);
       reused.fill(0xee); // what the next read would do to a view of it
