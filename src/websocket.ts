@@ -143,9 +143,10 @@ export class WebSocket extends EventEmitter {
     s.setNoDelay?.(true);
     if (o.sharedReadBuffer && readIntoShared(socket, socketOnRead)) {
       // No 'data' events now: the head goes to the decoder once the caller has attached
-      // its listeners (as an unshifted chunk would), and resume() keeps 'end' coming.
+      // its listeners (as an unshifted chunk would), and reading starts as adding a 'data'
+      // listener would start it (unless the socket was paused).
       if (head.length > 0) process.nextTick(receiveHead, this, head);
-      socket.resume();
+      if (socket.readableFlowing !== false) socket.resume();
     } else {
       if (head.length > 0) socket.unshift(head);
       socket.on('data', socketOnData);
