@@ -135,30 +135,41 @@ async function main() {
   };
   console.error(`e2e: servers ${servers.join(', ')}; phases ${only.join(', ')}; target rows ×${reps} on ${[...TARGET_SERVERS].join(', ')}, ` +
     `once elsewhere; ${seconds}s runs; pinned: ${canPin}`);
-  for (const kind of servers) {
-    const repsOf = (target) => (target && TARGET_SERVERS.has(kind) ? reps : 1);
-    const echoSeconds = TARGET_SERVERS.has(kind) ? seconds : variantSeconds;
-    port++;
-    if (only.includes('echo')) await timed('echo', async () => {
-      const server = await startServer(kind, port, 'echo');
-      for (const [connections, size, binary, window, target] of ECHO.filter(keepRow)) {
-        for (let rep = 0; rep < repsOf(target); rep++) {
+  const repsOf = (kind, target) => (target && TARGET_SERVERS.has(kind) ? reps : 1);
+  // Echo: every server runs at once (each idle while another is measured), and they take
+  // turns on each row and repetition, in an order rotated per repetition. This machine's
+  // speed drifts by up to 1.5× over minutes; taking turns puts that drift into every
+  // server's runs alike, instead of into the comparison (one server's three runs in a row).
+  if (only.includes('echo')) await timed('echo', async () => {
+    const echoing = [];
+    for (const kind of servers) {
+      port++;
+      echoing.push({ kind, port, server: await startServer(kind, port, 'echo') });
+    }
+    for (const [connections, size, binary, window, target] of ECHO.filter(keepRow)) {
+      for (let rep = 0; rep < (target ? reps : 1); rep++) {
+        for (let k = 0; k < echoing.length; k++) {
+          const { kind, port: at, server } = echoing[(k + rep) % echoing.length];
+          if (rep >= repsOf(kind, target)) continue;
+          const echoSeconds = TARGET_SERVERS.has(kind) ? seconds : variantSeconds;
           const extra = ['--connections', connections, '--size', size, '--window', window, '--seconds', echoSeconds,
             '--warmup', warmup, '--binary', String(binary), ...(kind === 'net' ? ['--raw', 'true'] : [])].map(String);
-          const r = await loadgen(port, extra, server);
+          const r = await loadgen(at, extra, server);
           runs.push({ server: kind, workload: 'echo', connections, size, binary, window, rep, ...r });
           console.error(`  ${kind.padEnd(15)} ${String(connections).padStart(4)} × ${String(size).padStart(5)} B ${binary ? 'bin ' : 'text'} ` +
             `${Math.round(r.msgPerSec).toLocaleString('en-US').padStart(10)} msg/s  ${r.mbPerSec.toFixed(0).padStart(5)} MB/s  p99 ${r.p99?.toFixed(2)} ms  ` +
             `server CPU ${(r.serverCpu * 100).toFixed(0)}%  loadgen CPU ${(r.loadgenCpu * 100).toFixed(0)}%`);
         }
       }
-      await stopServer(server);
-    });
+    }
+    for (const { server } of echoing) await stopServer(server);
+  });
+  for (const kind of servers) {
     if (kind === 'net') continue;
     port++;
     if (only.includes('broadcast')) await timed('broadcast', async () => {
       const bserver = await startServer(kind, port, 'broadcast');
-      for (let rep = 0; rep < repsOf(true); rep++) {
+      for (let rep = 0; rep < repsOf(kind, true); rep++) {
         const r = await loadgen(port, ['--mode', 'broadcast', '--connections', BROADCAST.connections, '--size', BROADCAST.size,
           '--window', BROADCAST.window, '--seconds', broadcastSeconds, '--warmup', warmup].map(String), bserver);
         runs.push({ server: kind, workload: 'broadcast', rep, ...r });
@@ -237,7 +248,7 @@ function header(s) {
     `${s.quick ? 'Quick run' : 'Full run'}: runs of ${s.seconds} s after ${warmup} s of warm-up; the rows the targets are about (16 and 64 connections) are medians of ${s.reps} runs on ${[...TARGET_SERVERS].join(', ')}, ` +
     `one run elsewhere and for the other rows; the variants (${servers.filter((k) => !TARGET_SERVERS.has(k)).join(', ') || 'none'}) run for ${variantSeconds} s; ` +
     `broadcast runs of ${broadcastSeconds} s (medians of ${s.reps} on the target servers); ` +
-    `server pinned to CPU 0 and load generator to CPU 1: ${s.pinned}.\n` +
+    `echo servers take turns on each row and repetition; server pinned to CPU 0 and load generator to CPU 1: ${s.pinned}.\n` +
     `Reproduce: \`npm run bench\` (or \`node bench/e2e/run.mjs${s.quick ? ' --quick' : ''}\` after \`npm run build\`).\n\n`;
 }
 
