@@ -500,8 +500,9 @@ function socketOnRead(this: SocketOf, length: number, buffer: Buffer): void {
   this[kWebSocket]!.receive(buffer.subarray(0, length), true);
 }
 
+/** The bytes that came with the upgrade, unless the socket is already gone. */
 function receiveHead(ws: WebSocket, head: Buffer): void {
-  ws.receive(head);
+  if (ws._socket !== null && !ws._socket.destroyed) ws.receive(head);
 }
 
 function socketOnEnd(this: SocketOf): void {

@@ -124,6 +124,22 @@ describe('server reads into the shared buffer; kept messages stay intact', () =>
     expect(got).toEqual(['in the head', 'after']);
   });
 
+  it('the head is dropped when the connection is terminated before it is read', async () => {
+    const { wss, port } = await ourServer();
+    const got: string[] = [];
+    const closed: number[] = [];
+    wss.on('connection', (ws) => {
+      ws.on('message', (data) => got.push(String(data)));
+      ws.on('close', (code) => closed.push(code));
+      ws.terminate();
+    });
+    const client = RawClient.connect(port);
+    client.write(Buffer.concat([Buffer.from(upgradeRequest()), buildFrame({ opcode: 1, payload: 'in the head' })]));
+    await until(() => closed.length === 1, 3000, 'the close');
+    await delay(50);
+    expect(got).toEqual([]);
+  });
+
   it('pause() stops reading and resume() starts it again', async () => {
     const { wss, port } = await ourServer();
     const got: string[] = [];

@@ -185,9 +185,10 @@ export class Decoder {
    * WebAssembly memory, unmasked, back over the same bytes of the chunk they came from (as
    * the JS core and `ws` unmask the socket's chunk in place), and each payload is a view of
    * the chunk. A payload that starts in carried bytes (a control frame completed by this
-   * chunk) is copied on its own (take); when the chunk is no Buffer, the span is copied into
-   * a new buffer instead. With the JS core the input is the socket's own chunk (unmasked in
-   * place), so views of it need no copy.
+   * chunk) is copied on its own (take); when the chunk is no Buffer, or is transient (see
+   * feed), the span is copied into a new buffer instead. With the JS core the input is the
+   * socket's own chunk (unmasked in place), so views of it need no copy, unless it is
+   * transient: then every payload is copied on its own (take).
    *
    *   WebAssembly memory: [carry|  chunk bytes, unmasked by parse  ]
    *                              lo ─────────── hi   (whole payloads)
