@@ -252,4 +252,19 @@ describe('Decoder.feed with a transient chunk (one buffer reused for every chunk
     }
     expectSame(got, messages);
   });
+
+  it.each(CORES.map((c) => [c]))('core %s: one chunk of many parse slices (over 64 KiB) of small messages', (label) => {
+    const { bytes, messages } = messageStream(new Rng(`transient slices ${label}`), 2500, SMALL);
+    expect(bytes.length).toBeGreaterThan(3 * 65_536);
+    const got: Sent[] = [];
+    const decoder = new Decoder({ role: 'server', codec: makeCodec(label) }, {
+      onMessage: (data, binary) => got.push({ data: Buffer.from(data.buffer, data.byteOffset, data.length), binary }),
+      onPing: () => {}, onPong: () => {}, onClose: () => {},
+      onError: (e) => { throw e; },
+    });
+    const reused = Buffer.from(bytes);
+    decoder.feed(reused, true);
+    reused.fill(0xee);
+    expectSame(got, messages);
+  });
 });

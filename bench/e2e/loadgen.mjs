@@ -123,7 +123,7 @@ function open(i, onOpen) {
       if (end === -1) return;
       if (!head.subarray(0, 12).toString().includes('101')) return reject(new Error(`connection ${i}: ${head.toString().split('\r\n')[0]}`));
       if (deflate && !/permessage-deflate/i.test(head.subarray(0, end).toString())) return reject(new Error(`connection ${i}: permessage-deflate not accepted`));
-      const rest = Buffer.from(head.subarray(end + 4));
+      const rest = head.subarray(end + 4); // head is our own concat, never the read buffer
       reader = () => {};
       onOpen(socket, rest, (next) => { reader = next; });
       resolve(socket);

@@ -17,8 +17,8 @@ import type { Duplex } from 'node:stream';
 
 /**
  * Bytes one read call may take. Node's reads take 64 KiB; 1 MiB lets a busy connection's
- * queued frames come in one call (at 16 × 64 KiB echo: 256 KiB and 1 MiB both beat
- * Node's reads; bench/results/latest.md).
+ * queued frames come in one call. Two runs each at 16 × 64 KiB echo (noisy): 256 KiB gave
+ * 23 and 31 k msg/s, 1 MiB 28 and 33 k, Node's own reads 14 to 20 k.
  */
 export const READ_SIZE = 1024 * 1024;
 
@@ -57,7 +57,9 @@ export function readIntoShared(socket: Duplex, onRead: ReadCallback): boolean {
   const s = findSlots(socket);
   if (s === null) return false;
   const own = socket as unknown as Record<symbol, unknown>;
-  if (own[s.buffer] != null || own[s.generator] != null) return false; // created with its own onread
+  // Created with an onread of its own; or a generator slot that is not exactly null, which
+  // Node's read path would call after every read.
+  if (own[s.buffer] != null || own[s.generator] !== null) return false;
   const buffer = (shared ??= Buffer.allocUnsafe(READ_SIZE));
   handle.useUserBuffer(buffer);
   own[s.buffer] = buffer;

@@ -118,8 +118,6 @@ export class Decoder {
   /** This parse call's payload bytes, copied once (see copyOut), and where they start. */
   private out: Uint8Array | null = null;
   private outStart = 0;
-  /** The chunk being fed is reused after feed returns (see feed). */
-  private transient = false;
 
   constructor(options: DecoderOptions, private readonly handler: DecoderHandler) {
     const o = resolve(options);
@@ -143,33 +141,32 @@ export class Decoder {
    */
   feed(chunk: Uint8Array, transient = false): void {
     if (this.done) return;
-    this.transient = transient;
     if (chunk.length <= MAX_SLICE) {
-      this.parse(chunk);
+      this.parse(chunk, transient);
     } else {
       for (let off = 0; off < chunk.length && !this.done; off += MAX_SLICE) {
-        this.parse(chunk.subarray(off, Math.min(off + MAX_SLICE, chunk.length)));
+        this.parse(chunk.subarray(off, Math.min(off + MAX_SLICE, chunk.length)), transient);
       }
     }
   }
 
-  private parse(chunk: Uint8Array): void {
+  private parse(chunk: Uint8Array, transient: boolean): void {
     if (busy.includes(this.codec)) this.codec = createCodec({ core: this.codec.core });
     const codec = this.codec;
     busy.push(codec);
     try {
-      this.parseWith(codec, chunk);
+      this.parseWith(codec, chunk, transient);
     } finally {
       busy.pop();
     }
   }
 
-  private parseWith(codec: Codec, chunk: Uint8Array): void {
+  private parseWith(codec: Codec, chunk: Uint8Array, transient: boolean): void {
     const carried = this.state.carry === null ? 0 : this.state.carry.length;
     const n = codec.parse(this.state, chunk, this.options, this.maxPayload);
     const inputStart = this.streamOffset - carried;
     this.streamOffset += chunk.length;
-    if (!this.borrow) this.copyOut(codec, n, chunk, carried);
+    if (!this.borrow) this.copyOut(codec, n, chunk, carried, transient);
     // Views are read again for every descriptor: a handler may use the codec (masking a
     // reply grows WebAssembly memory, which replaces every view of it).
     for (let i = 0; i < n && !this.done; i++) this.piece(codec.descriptors, i * DESC_WORDS, inputStart);
@@ -194,11 +191,11 @@ export class Decoder {
    *                              lo ─────────── hi   (whole payloads)
    *   chunk:                     [ … ▼ copied back here ▼ … ]  ◄── views for the handler
    */
-  private copyOut(codec: Codec, n: number, chunk: Uint8Array, carried: number): void {
+  private copyOut(codec: Codec, n: number, chunk: Uint8Array, carried: number, transient: boolean): void {
     this.out = null;
     const bytes = codec.bytes;
     if (!codec.owns(bytes)) {
-      if (isNodeBuffer(bytes) && !this.transient) {
+      if (isNodeBuffer(bytes) && !transient) {
         this.out = bytes;
         this.outStart = 0;
       }
@@ -218,7 +215,7 @@ export class Decoder {
     }
     if (hi <= lo) return;
     const start = codec.base + lo;
-    if ((isNodeBuffer(chunk) || !HAS_NODE_BUFFER) && !this.transient) {
+    if ((isNodeBuffer(chunk) || !HAS_NODE_BUFFER) && !transient) {
       chunk.set(bytes.subarray(start, codec.base + hi), lo - carried);
       this.out = chunk;
       this.outStart = codec.base + carried;
