@@ -7,12 +7,13 @@
 // --only and --rows narrow the run to some phases or echo rows (connections x size, t or b
 // for text or binary only); a narrowed run prints its tables but writes nothing.
 // Needs `npm run build` first (the servers load dist/).
-import { spawn, execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { barChart, latencyChart } from './chart.mjs';
+import { canPin, pinned, procStat, TICKS } from './proc.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -66,18 +67,8 @@ const DEFLATE = [[16, 1024, 16], [16, 65536, 2]];
 const DEFLATE_SERVERS = ['wsframe-deflate', 'ws-deflate'];
 const IDLE = quick ? 1000 : 10000;
 
-const canPin = (() => {
-  try { execFileSync('taskset', ['-c', '0', 'true']); return os.cpus().length >= 2; } catch { return false; }
-})();
-const pinned = (cpu, argv) => (canPin ? ['taskset', ['-c', String(cpu), ...argv]] : [argv[0], argv.slice(1)]);
-
-function cpuTicks(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks
-  } catch { return NaN; }
-}
-const TICK = 100; // Linux USER_HZ
+/** utime + stime of a process, in clock ticks. */
+const cpuTicks = (pid) => { const s = procStat(pid); return s.user + s.system; };
 
 function startServer(kind, port, mode) {
   return new Promise((resolve, reject) => {
@@ -115,7 +106,7 @@ function loadgen(port, extra, server) {
     child.stdout.on('data', (d) => { out += d; });
     child.once('exit', (code) => {
       const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-      const serverCpu = (cpuTicks(server.pid) - c0) / TICK / wall;
+      const serverCpu = (cpuTicks(server.pid) - c0) / TICKS / wall;
       try { resolve({ ...JSON.parse(out.trim().split('\n').pop()), serverCpu }); } catch { reject(new Error(`loadgen failed (${code}): ${out}`)); }
     });
   });
@@ -153,7 +144,7 @@ async function main() {
           if (rep >= repsOf(kind, target)) continue;
           const echoSeconds = TARGET_SERVERS.has(kind) ? seconds : variantSeconds;
           const extra = ['--connections', connections, '--size', size, '--window', window, '--seconds', echoSeconds,
-            '--warmup', warmup, '--binary', String(binary), ...(kind === 'net' ? ['--raw', 'true'] : [])].map(String);
+            '--warmup', warmup, '--binary', String(binary)].map(String);
           const r = await loadgen(at, extra, server);
           runs.push({ server: kind, workload: 'echo', connections, size, binary, window, rep, ...r });
           console.error(`  ${kind.padEnd(15)} ${String(connections).padStart(4)} × ${String(size).padStart(5)} B ${binary ? 'bin ' : 'text'} ` +

@@ -51,8 +51,8 @@ if (kind.startsWith('wsframe') || kind.startsWith('ws')) {
     },
   }).listen(host, port, (token) => { if (token) ready(); else { console.error('uws listen failed'); process.exit(1); } });
 } else if (kind === 'net') {
-  // The ceiling: answers the handshake, then echoes bytes unparsed. Client frames are 4
-  // bytes longer than server frames (the mask key); the load generator is told (--raw).
+  // The ceiling: answers the handshake, then echoes bytes unparsed: the client's masked
+  // frames come back masked (the load generator counts frames of either kind).
   const net = await import('node:net');
   const crypto = await import('node:crypto');
   net.createServer({ noDelay: true }, (socket) => {
