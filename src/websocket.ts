@@ -174,20 +174,35 @@ export class WebSocket extends EventEmitter {
       return;
     }
     if (isBlob(data)) {
-      this.enqueueSend((next) => data.arrayBuffer().then(
-        (buffer) => this.deliver(Buffer.from(buffer), true, o, cb, next),
-        (error: Error) => { cb?.(error); next(); },
-      ));
+      this.sendBlob(data, o, cb);
       return;
     }
     // Two calls rather than one returning both: no object per message.
     const bytes = toPayload(data);
     const binary = isBinaryData(data);
     if (this._sendQueue !== null || this.compresses(bytes, o)) {
-      this.enqueueSend((next) => this.deliver(bytes, binary, o, cb, next));
+      this.sendLater(bytes, binary, o, cb);
       return;
     }
     this.deliver(bytes, binary, o, cb, NOOP);
+  }
+
+  // The closures of send() and deliver() live in methods of their own: a function that
+  // creates a closure over its variables has V8 allocate a context object on every call,
+  // even when the branch with the closure is not taken (56 bytes a message, measured with
+  // the heap sampler in an echo; see bench/results/profile.md).
+
+  /** A Blob is read first; sends after it wait in the queue. */
+  private sendBlob(data: Blob, o: SendOptions | undefined, cb: SendCallback | undefined): void {
+    this.enqueueSend((next) => data.arrayBuffer().then(
+      (buffer) => this.deliver(Buffer.from(buffer), true, o, cb, next),
+      (error: Error) => { cb?.(error); next(); },
+    ));
+  }
+
+  /** A message behind queued sends, or one to compress (zlib answers later). */
+  private sendLater(bytes: Uint8Array, binary: boolean, o: SendOptions | undefined, cb: SendCallback | undefined): void {
+    this.enqueueSend((next) => this.deliver(bytes, binary, o, cb, next));
   }
 
   /** Whether this message goes through permessage-deflate (RFC 7692 section 6). */
@@ -209,18 +224,22 @@ export class WebSocket extends EventEmitter {
     const fin = options?.fin ?? true;
     const opcode = this._fragmenting ? OPCODE_CONTINUATION : binary ? OPCODE_BINARY : OPCODE_TEXT;
     if (this.compresses(bytes, options)) {
-      // The caller may reuse its buffer once send() returns: zlib reads a copy.
-      this._deflate!.compress(Buffer.from(bytes), (error, out) => {
-        if (error) cb?.(error);
-        else if (!this._closeFrameSent && this._readyState !== WebSocket.CLOSED) this.getWriter().frame(opcode, out!, true, true, cb);
-        else this.afterClose(cb);
-        done();
-      });
+      this.deliverCompressed(bytes, opcode, cb, done);
       return;
     }
     this._fragmenting = !fin;
     this.getWriter().frame(opcode, bytes, fin, false, cb);
     done();
+  }
+
+  private deliverCompressed(bytes: Uint8Array, opcode: number, cb: SendCallback | undefined, done: () => void): void {
+    // The caller may reuse its buffer once send() returns: zlib reads a copy.
+    this._deflate!.compress(Buffer.from(bytes), (error, out) => {
+      if (error) cb?.(error);
+      else if (!this._closeFrameSent && this._readyState !== WebSocket.CLOSED) this.getWriter().frame(opcode, out!, true, true, cb);
+      else this.afterClose(cb);
+      done();
+    });
   }
 
   /**
@@ -388,8 +407,7 @@ export class WebSocket extends EventEmitter {
 
   private afterClose(cb?: SendCallback): void {
     if (cb) {
-      const error = new Error(`WebSocket is not open: readyState ${this._readyState} (${['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'][this._readyState]})`);
-      queueMicrotask(() => cb(error));
+      callLater(cb, new Error(`WebSocket is not open: readyState ${this._readyState} (${['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'][this._readyState]})`));
     }
   }
 
@@ -400,7 +418,7 @@ export class WebSocket extends EventEmitter {
       `send refused: ${this.bufferedAmount + length} bytes would wait to be sent, over maxBackpressure (${limit})`,
       'WS_ERR_BACKPRESSURE_LIMIT', 1008,
     );
-    if (cb) queueMicrotask(() => cb(error));
+    if (cb) callLater(cb, error);
     if (this._options.closeOnBackpressureLimit) this.fail(error);
     return false;
   }
@@ -412,10 +430,12 @@ export class WebSocket extends EventEmitter {
       return;
     }
     const queue = this._eventQueue;
-    if (queue !== null) {
-      queue.push(run);
-      return;
-    }
+    if (queue !== null) queue.push(run);
+    else this.startEvents(run);
+  }
+
+  /** The first event waiting for its own tick: later ones queue behind it. */
+  private startEvents(run: () => void): void {
     this._eventQueue = [run];
     const drain = (): void => {
       const q = this._eventQueue!;
@@ -524,6 +544,11 @@ function socketOnError(this: SocketOf): void {
   ws._socket?.destroy();
 }
 
+/** Calls `cb` with `error` in a microtask (a send that could not be made). */
+function callLater(cb: SendCallback, error: Error): void {
+  queueMicrotask(() => cb(error));
+}
+
 function socketOnDrain(this: SocketOf): void {
   this[kWebSocket]!.emit('drain');
 }
@@ -537,20 +562,27 @@ class Inbound implements DecoderHandler {
 
   onMessage(data: Uint8Array, isBinary: boolean, compressed: boolean): void {
     const ws = this.ws;
+    if (compressed || ws._receiveQueue !== null) this.queueMessage(data, isBinary, compressed);
+    else if (ws._options.allowSynchronousEvents) ws.emitMessage(data as Buffer, isBinary);
+    else this.dispatchMessage(this.own(data), isBinary);
+  }
+
+  // Closures in methods of their own, as in WebSocket.send (no context per message).
+
+  /** Behind a message being inflated, in order (a compressed one is inflated in turn). */
+  private queueMessage(data: Uint8Array, isBinary: boolean, compressed: boolean): void {
+    const ws = this.ws;
     if (compressed) {
       this.enqueue((done) => this.inflate(data, isBinary, done));
       return;
     }
-    if (ws._receiveQueue !== null) {
-      const copy = ws._options.borrowPayload ? Buffer.from(data) : data;
-      this.enqueue((done) => { ws.emitMessage(copy as Buffer, isBinary); done(); });
-      return;
-    }
-    if (ws._options.allowSynchronousEvents) ws.emitMessage(data as Buffer, isBinary);
-    else {
-      const own = this.own(data);
-      ws.dispatch(() => ws.emitMessage(own, isBinary));
-    }
+    const copy = ws._options.borrowPayload ? Buffer.from(data) : data;
+    this.enqueue((done) => { ws.emitMessage(copy as Buffer, isBinary); done(); });
+  }
+
+  private dispatchMessage(data: Buffer, isBinary: boolean): void {
+    const ws = this.ws;
+    ws.dispatch(() => ws.emitMessage(data, isBinary));
   }
 
   /**
