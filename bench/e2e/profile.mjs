@@ -112,6 +112,57 @@ for (const [label, load, env] of SPLIT_LOADS) {
     md.push(`| ${label} | ${k} | ${Math.round(r.result.msgPerSec).toLocaleString('en-US')} | ${(1e6 * r.user / n).toFixed(1)} | ${(1e6 * r.system / n).toFixed(1)} | ${(100 * r.system / (r.user + r.system)).toFixed(0)}% | ${(r.faults / n).toFixed(2)} |`);
   }
 }
+
+// Per-message garbage: V8's sampling heap profiler in each server (servers.mjs, over IPC),
+// counting objects that were already collected, over the middle of a run. Every byte here
+// is later work for the garbage collector, whose pauses land in the latency tail.
+async function allocRun(serverKind, load) {
+  const [sc, sa] = pinned(0, [process.execPath, join(here, 'servers.mjs'), serverKind, String(port), 'echo']);
+  const server = spawn(sc, sa, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const reply = (key) => new Promise((resolve) => {
+    const on = (m) => { if (m && m[key] !== undefined) { server.off('message', on); resolve(m[key]); } };
+    server.on('message', on);
+  });
+  await reply('ready');
+  const [lc, la] = pinned(1, [process.execPath, join(here, 'loadgen.mjs'), '--url', `ws://127.0.0.1:${port}/`,
+    '--connections', String(load.connections), '--size', String(load.size), '--window', String(load.window),
+    '--seconds', String(seconds), '--warmup', '0']);
+  const gen = spawn(lc, la, { stdio: ['ignore', 'ignore', 'inherit'] });
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  server.send('alloc-start');
+  await reply('sampling');
+  await new Promise((resolve) => setTimeout(resolve, Math.max(1, seconds - 2) * 1000));
+  server.send('alloc-stop');
+  const alloc = await reply('alloc');
+  await new Promise((resolve) => gen.once('exit', resolve));
+  server.kill('SIGINT');
+  await new Promise((resolve) => server.once('exit', resolve));
+  return alloc;
+}
+
+const ALLOC_LOADS = [
+  ['16 × 1 KiB text, 64 in flight', { connections: 16, size: 1024, window: 64 }],
+  ['64 × 1 KiB text, 16 in flight', PROFILED],
+];
+md.push(
+  '## JavaScript heap allocated per message (sampling heap profiler)',
+  '',
+  'V8\'s sampling heap profiler in the server process (1 KiB sampling interval, objects already collected included), ' +
+    `over ${Math.max(1, seconds - 2)} s in the middle of a ${seconds} s run; bytes divided by the messages echoed meanwhile. ` +
+    'It sees the JavaScript heap only (not Buffer contents or native memory). The echo handler allocates its own ' +
+    '`{ binary }` options object (ws style), about 32 B where the optimizer does not remove it.',
+  '',
+  '| load | server | messages | B/msg | top allocating sites (B/msg) |',
+  '|---|---|---:|---:|---|',
+);
+for (const [label, load] of ALLOC_LOADS) {
+  for (const k of [kind, 'ws', 'uws']) {
+    const a = await allocRun(k, load);
+    const perMsg = (b) => (b / a.messages).toFixed(0);
+    const top = a.sites.slice(0, 3).map(([site, b]) => `\`${site.replace(/\|/g, '\\|')}\` ${perMsg(b)}`).join('; ');
+    md.push(`| ${label} | ${k} | ${a.messages.toLocaleString('en-US')} | ${perMsg(a.bytes)} | ${top} |`);
+  }
+}
 md.push('');
 writeFileSync(join(here, '..', 'results', 'profile.md'), md.join('\n'));
 console.log(md.join('\n'));

@@ -243,6 +243,9 @@ function header(s) {
     `Reproduce: \`npm run bench\` (or \`node bench/e2e/run.mjs${s.quick ? ' --quick' : ''}\` after \`npm run build\`).\n\n`;
 }
 
+/** A load generator at this share of its core or more may be the bottleneck. */
+const LOADGEN_BOUND = 0.9;
+
 function summarize(runs) {
   const fmt = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
   const echoKeys = [...new Set(runs.filter((r) => r.workload === 'echo').map((r) => `${r.connections}|${r.size}|${r.binary}`))];
@@ -254,12 +257,15 @@ function summarize(runs) {
   for (const key of echoKeys) {
     const [c, size, binary] = key.split('|');
     const row = kinds.map((k) => med(k, key, 'msgPerSec'));
+    // † where the load generator was near its core's limit: that server may be faster.
+    const bound = kinds.map((k) => med(k, key, 'loadgenCpu') >= LOADGEN_BOUND);
     const ours = med('wsframe-wasm', key, 'msgPerSec');
     const ratio = (other) => (Number.isFinite(ours) && Number.isFinite(med(other, key, 'msgPerSec')) ? (ours / med(other, key, 'msgPerSec')).toFixed(2) + '×' : '–');
-    md += `| ${c} × ${size} B ${binary === 'true' ? 'binary' : 'text'} | ${row.map(fmt).join(' | ')} | ${ratio('ws')} | ${ratio('uws')} | ${ratio('net')} |\n`;
+    md += `| ${c} × ${size} B ${binary === 'true' ? 'binary' : 'text'} | ${row.map((x, i) => fmt(x) + (bound[i] ? ' †' : '')).join(' | ')} | ${ratio('ws')} | ${ratio('uws')} | ${ratio('net')} |\n`;
     chart.groups.push({ label: `${c}×${size}${binary === 'true' ? 'b' : 't'}`, values: row });
     summary.push({ connections: Number(c), size: Number(size), binary: binary === 'true', msgPerSec: Object.fromEntries(kinds.map((k, i) => [k, row[i]])) });
   }
+  md += `\n† The load generator used ${LOADGEN_BOUND * 100}% or more of its core (median over the runs; Saturation check below): it may be what limited that server, whose figure is then a lower bound.\n`;
   md += '\n## Echo throughput (MB/s of payload, median)\n\n| connections × size | ' + kinds.join(' | ') + ' |\n|' + '---|'.repeat(kinds.length + 1) + '\n';
   for (const key of echoKeys) {
     const [c, size, binary] = key.split('|');

@@ -9,12 +9,52 @@ const port = Number(portArg ?? 9001);
 const host = '127.0.0.1';
 process.on('SIGINT', () => process.exit(0));
 process.on('SIGTERM', () => process.exit(0));
-process.on('message', (m) => {
+// Messages handled, for the allocation profile (bench/e2e/profile.mjs): 'alloc-start'
+// starts V8's sampling heap profiler (counting objects already collected too) and
+// 'alloc-stop' answers with the bytes it saw allocated, the messages meanwhile, and the
+// functions that allocated most.
+let handled = 0;
+let sampling = null;
+process.on('message', async (m) => {
   if (m === 'memory') {
     globalThis.gc?.();
     process.send({ memory: process.memoryUsage() });
+  } else if (m === 'alloc-start') {
+    const { Session } = await import('node:inspector/promises');
+    const session = new Session();
+    session.connect();
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    sampling = { session, handled };
+    process.send({ sampling: true });
+  } else if (m === 'alloc-stop' && sampling !== null) {
+    const { profile } = await sampling.session.post('HeapProfiler.stopSampling');
+    const messages = handled - sampling.handled;
+    sampling.session.disconnect();
+    sampling = null;
+    process.send({ alloc: { messages, ...allocationSites(profile) } });
   }
 });
+
+/** Bytes in a sampling heap profile, and the sites (function and its caller) by bytes. */
+function allocationSites(profile) {
+  const sites = new Map();
+  let bytes = 0;
+  const name = (n) => {
+    const f = n.callFrame;
+    const file = f.url ? ` ${f.url.replace(/^.*\/(dist|node_modules)\//, '$1/')}:${f.lineNumber + 1}` : '';
+    return `${f.functionName || '(anonymous)'}${file}`;
+  };
+  const walk = (n, caller) => {
+    if (n.selfSize > 0) {
+      const key = `${name(n)} ← ${caller}`;
+      sites.set(key, (sites.get(key) ?? 0) + n.selfSize);
+      bytes += n.selfSize;
+    }
+    for (const c of n.children) walk(c, name(n));
+  };
+  walk(profile.head, '');
+  return { bytes, sites: [...sites.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6) };
+}
 const ready = () => (process.send ? process.send({ ready: true }) : console.log(`${kind} (${mode}) listening on ${port}`));
 
 // The same permessage-deflate settings for both sides of the compressed comparison.
@@ -36,7 +76,7 @@ if (kind.startsWith('wsframe') || kind.startsWith('ws')) {
         for (const client of wss.clients) client.send(data, { binary: isBinary });
       });
     } else {
-      ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+      ws.on('message', (data, isBinary) => { handled++; ws.send(data, { binary: isBinary }); });
     }
   });
 } else if (kind === 'uws') {
@@ -47,7 +87,7 @@ if (kind.startsWith('wsframe') || kind.startsWith('ws')) {
     open: (ws) => { if (mode === 'broadcast') ws.subscribe('all'); },
     message: (ws, message, isBinary) => {
       if (mode === 'broadcast') app.publish('all', message, isBinary);
-      else ws.send(message, isBinary);
+      else { handled++; ws.send(message, isBinary); }
     },
   }).listen(host, port, (token) => { if (token) ready(); else { console.error('uws listen failed'); process.exit(1); } });
 } else if (kind === 'net') {
