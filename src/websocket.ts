@@ -12,7 +12,7 @@ import {
   closePayload, OPCODE_BINARY, OPCODE_CLOSE, OPCODE_CONTINUATION, OPCODE_PING, OPCODE_PONG, OPCODE_TEXT,
 } from './protocol/encoder.js';
 import type { FrameError } from './codec/errors.js';
-import { receiveEnd, receiveStart, Writer } from './connection/writer.js';
+import { callLater, receiveEnd, receiveStart, Writer } from './connection/writer.js';
 import { readIntoShared } from './connection/reader.js';
 import { resolveConnectionOptions, type ConnectionOptions, type ResolvedConnectionOptions } from './connection/options.js';
 import { BINARY_TYPES, fromPayload, isBinaryData, isBlob, toPayload, type BinaryType, type SendData } from './connection/convert.js';
@@ -543,11 +543,6 @@ function socketOnError(this: SocketOf): void {
   const ws = this[kWebSocket]!;
   if (ws._readyState !== WebSocket.CLOSED) ws._readyState = WebSocket.CLOSING;
   ws._socket?.destroy();
-}
-
-/** Calls `cb` with `error` in a microtask (a send that could not be made). */
-function callLater(cb: SendCallback, error: Error): void {
-  queueMicrotask(() => cb(error));
 }
 
 function socketOnDrain(this: SocketOf): void {

@@ -23,10 +23,11 @@ const dir = mkdtempSync(join(tmpdir(), 'wsframe-prof-'));
 
 /**
  * One echo run: the server (with `node --cpu-prof` when `profiled`) pinned to CPU 0, the
- * load generator to CPU 1; returns the load generator's result and the server's user and
- * system CPU seconds over the load generator's run.
+ * load generator to CPU 1; returns the load generator's result, the server's user and
+ * system CPU seconds over the load generator's run, and what `during(server)` (run while
+ * the load is on) resolved to.
  */
-async function run(serverKind, load, profiled, env = {}) {
+async function run(serverKind, load, profiled, env = {}, during = async () => undefined) {
   const node = profiled ? [process.execPath, '--cpu-prof', `--cpu-prof-dir=${dir}`] : [process.execPath];
   const [sc, sa] = pinned(0, [...node, join(here, 'servers.mjs'), serverKind, String(port), 'echo']);
   const server = spawn(sc, sa, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
@@ -38,12 +39,12 @@ async function run(serverKind, load, profiled, env = {}) {
   const gen = spawn(lc, la, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   gen.stdout.on('data', (d) => { out += d; });
-  await new Promise((resolve) => gen.once('exit', resolve));
+  const [, extra] = await Promise.all([new Promise((resolve) => gen.once('exit', resolve)), during(server)]);
   const after = procStat(server.pid);
   server.kill('SIGINT');
   await new Promise((resolve) => server.once('exit', resolve));
   return {
-    result: JSON.parse(out.trim().split('\n').pop()),
+    result: JSON.parse(out.trim().split('\n').pop()), extra,
     user: (after.user - before.user) / TICKS, system: (after.system - before.system) / TICKS, faults: after.faults - before.faults,
   };
 }
@@ -116,28 +117,17 @@ for (const [label, load, env] of SPLIT_LOADS) {
 // Per-message garbage: V8's sampling heap profiler in each server (servers.mjs, over IPC),
 // counting objects that were already collected, over the middle of a run. Every byte here
 // is later work for the garbage collector, whose pauses land in the latency tail.
-async function allocRun(serverKind, load) {
-  const [sc, sa] = pinned(0, [process.execPath, join(here, 'servers.mjs'), serverKind, String(port), 'echo']);
-  const server = spawn(sc, sa, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+async function sampleAllocations(server) {
   const reply = (key) => new Promise((resolve) => {
     const on = (m) => { if (m && m[key] !== undefined) { server.off('message', on); resolve(m[key]); } };
     server.on('message', on);
   });
-  await reply('ready');
-  const [lc, la] = pinned(1, [process.execPath, join(here, 'loadgen.mjs'), '--url', `ws://127.0.0.1:${port}/`,
-    '--connections', String(load.connections), '--size', String(load.size), '--window', String(load.window),
-    '--seconds', String(seconds), '--warmup', '0']);
-  const gen = spawn(lc, la, { stdio: ['ignore', 'ignore', 'inherit'] });
   await new Promise((resolve) => setTimeout(resolve, 1000));
   server.send('alloc-start');
   await reply('sampling');
   await new Promise((resolve) => setTimeout(resolve, Math.max(1, seconds - 2) * 1000));
   server.send('alloc-stop');
-  const alloc = await reply('alloc');
-  await new Promise((resolve) => gen.once('exit', resolve));
-  server.kill('SIGINT');
-  await new Promise((resolve) => server.once('exit', resolve));
-  return alloc;
+  return reply('alloc');
 }
 
 const ALLOC_LOADS = [
@@ -145,6 +135,7 @@ const ALLOC_LOADS = [
   ['64 × 1 KiB text, 16 in flight', PROFILED],
 ];
 md.push(
+  '',
   '## JavaScript heap allocated per message (sampling heap profiler)',
   '',
   'V8\'s sampling heap profiler in the server process (1 KiB sampling interval, objects already collected included), ' +
@@ -157,7 +148,7 @@ md.push(
 );
 for (const [label, load] of ALLOC_LOADS) {
   for (const k of [kind, 'ws', 'uws']) {
-    const a = await allocRun(k, load);
+    const { extra: a } = await run(k, load, false, {}, sampleAllocations);
     const perMsg = (b) => (b / a.messages).toFixed(0);
     const top = a.sites.slice(0, 3).map(([site, b]) => `\`${site.replace(/\|/g, '\\|')}\` ${perMsg(b)}`).join('; ');
     md.push(`| ${label} | ${k} | ${a.messages.toLocaleString('en-US')} | ${perMsg(a.bytes)} | ${top} |`);

@@ -104,7 +104,7 @@ export class Writer {
   /** Queues one frame; `cb` runs once it has been written (or failed). */
   frame(opcode: number, payload: Uint8Array, fin: boolean, rsv1: boolean, cb?: Callback): void {
     if (this.closed) {
-      if (cb) failLater(cb);
+      if (cb) callLater(cb, closedError());
       return;
     }
     // A borrowed payload (a view into the codec's memory) is overwritten by the next parse,
@@ -135,7 +135,7 @@ export class Writer {
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) {
       this.release(n);
-      if (done) failLater(done);
+      if (done) callLater(done, closedError());
       return;
     }
     const buffers = this.encode(n);
@@ -225,7 +225,7 @@ export class Writer {
     this.queuedBytes = 0;
     const callbacks = this.callbacks;
     this.callbacks = [];
-    for (const cb of callbacks) failLater(cb);
+    for (const cb of callbacks) callLater(cb, closedError());
   }
 }
 
@@ -239,9 +239,13 @@ function callAll(callbacks: Callback[]): Callback {
   };
 }
 
-/** Tells `cb`, in a microtask, that its frame was not sent. */
-function failLater(cb: Callback): void {
-  queueMicrotask(() => cb(new Error('WebSocket is not open: the socket is closed')));
+/** Calls `cb` with `error` in a microtask (a send that could not be made). */
+export function callLater(cb: Callback, error: Error): void {
+  queueMicrotask(() => cb(error));
+}
+
+function closedError(): Error {
+  return new Error('WebSocket is not open: the socket is closed');
 }
 
 const EMPTY = new Uint8Array(0);
