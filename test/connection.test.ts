@@ -550,6 +550,28 @@ describe('receiving', () => {
     expect(pings).toEqual(['ping one', 'x']);
   });
 
+  it('borrowPayload: echoing borrowed payloads sends the bytes received, for many messages per read', async () => {
+    // Each echo is queued until the end of the read, after later messages have reused the
+    // codec's memory: the writer must have copied the borrowed bytes when send() was called.
+    const { wss, url } = await ourServer({ borrowPayload: true });
+    wss.on('connection', (ws) => ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary })));
+    const a = await openWsClient(url);
+    const b = await openWsClient(url);
+    const sizes = [0, 1, 125, 126, 1000, 4095, 4096, 16 * 1024 - 1, 16 * 1024, 70_000];
+    const sent = Array.from({ length: 120 }, (_, i) => Buffer.alloc(sizes[i % sizes.length], String.fromCharCode(65 + (i % 26))));
+    const echoes = new Map<typeof a, Buffer[]>([[a, []], [b, []]]);
+    for (const client of [a, b]) client.on('message', (data: Buffer) => echoes.get(client)!.push(data));
+    for (const payload of sent) {
+      a.send(payload);
+      b.send(payload, { binary: true });
+    }
+    await until(() => echoes.get(a)!.length === sent.length && echoes.get(b)!.length === sent.length);
+    for (const client of [a, b]) {
+      const got = echoes.get(client)!;
+      for (let i = 0; i < sent.length; i++) expect(got[i].equals(sent[i])).toBe(true);
+    }
+  });
+
   it('allowSynchronousEvents: false gives each message its own tick', async () => {
     const { ws, peer } = serverOverPair({ allowSynchronousEvents: false });
     const order: string[] = [];

