@@ -1,7 +1,10 @@
 // Echo and broadcast servers for the end-to-end benchmark, one per process:
 //   node servers.mjs <kind> <port> [echo|broadcast]
 // kinds: wsframe-wasm, wsframe-js, wsframe-borrow, ws, ws-nonative, uws, net (the ceiling),
-// wsframe-deflate and ws-deflate (permessage-deflate, same zlib settings).
+// wsframe-deflate and ws-deflate (permessage-deflate, same zlib settings), and
+// wsframe-fixed: not an echo but a bound for profile.mjs. It borrows each payload and
+// answers with one preallocated buffer of the same size, so no Buffer is made per message
+// (the load generator counts frames and does not read them).
 // Each server handles its messages the way its own README shows. With an IPC channel it
 // answers 'memory' with process.memoryUsage() (after a GC when run with --expose-gc).
 const [kind, portArg, mode = 'echo'] = process.argv.slice(2);
@@ -66,7 +69,7 @@ if (kind.startsWith('wsframe') || kind.startsWith('ws')) {
   const { WebSocketServer } = ours ? await import('../../dist/index.js') : await import('ws');
   const perMessageDeflate = kind.endsWith('-deflate') ? DEFLATE : false;
   const options = ours
-    ? { port, host, core: kind === 'wsframe-js' ? 'js' : 'wasm', borrowPayload: kind === 'wsframe-borrow', maxBackpressure: 0, perMessageDeflate }
+    ? { port, host, core: kind === 'wsframe-js' ? 'js' : 'wasm', borrowPayload: kind === 'wsframe-borrow' || kind === 'wsframe-fixed', maxBackpressure: 0, perMessageDeflate }
     : { port, host, perMessageDeflate };
   const wss = new WebSocketServer(options, ready);
   wss.on('connection', (ws) => {
@@ -74,6 +77,13 @@ if (kind.startsWith('wsframe') || kind.startsWith('ws')) {
     if (mode === 'broadcast') {
       ws.on('message', (data, isBinary) => {
         for (const client of wss.clients) client.send(data, { binary: isBinary });
+      });
+    } else if (kind === 'wsframe-fixed') {
+      let reply = Buffer.alloc(0);
+      ws.on('message', (data, isBinary) => {
+        handled++;
+        if (reply.length !== data.length) reply = Buffer.alloc(data.length, 0x61);
+        ws.send(reply, { binary: isBinary });
       });
     } else {
       ws.on('message', (data, isBinary) => { handled++; ws.send(data, { binary: isBinary }); });
