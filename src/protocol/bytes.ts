@@ -20,6 +20,13 @@ export const allocBytes: (size: number) => Bytes = NodeBuffer !== undefined
   ? (size) => NodeBuffer.allocUnsafe(size)
   : (size) => new Uint8Array(size);
 
+/** A copy of `bytes` in memory of its own (in Node, from the Buffer pool when small). */
+export function copyBytes(bytes: Uint8Array): Bytes {
+  const copy = allocBytes(bytes.length);
+  copy.set(bytes);
+  return copy;
+}
+
 const encoder = new TextEncoder();
 
 /** UTF-8 bytes of a string. */

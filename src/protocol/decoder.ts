@@ -12,7 +12,7 @@ import {
   DESC_WORDS, MAX_SLICE, O_ALLOW_RSV1, O_SERVER, O_SKIP_UTF8, P_FIRST, P_MESSAGE_END,
   R_CLOSE_CODE, R_ERROR, R_ERROR_AT, E_NONE, E_OPCODE, E_CLOSE_CODE, E_TOO_MANY_FRAGMENTS,
 } from '../codec/layout.js';
-import { allocBytes, HAS_NODE_BUFFER, isNodeBuffer, type Bytes } from './bytes.js';
+import { allocBytes, copyBytes, HAS_NODE_BUFFER, isNodeBuffer, type Bytes } from './bytes.js';
 
 /** Receives what the Decoder finds, in stream order. */
 export interface DecoderHandler {
@@ -303,9 +303,7 @@ export class Decoder {
       const at = start - this.outStart;
       if (at >= 0 && at + length <= shared.length) return shared.subarray(at, at + length);
     }
-    const copy = allocBytes(length);
-    copy.set(bytes.subarray(start, start + length));
-    return copy;
+    return copyBytes(bytes.subarray(start, start + length));
   }
 
   private fail(error: number, closeCode: number, errorAt: number, inputStart: number): void {
