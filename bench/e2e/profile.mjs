@@ -57,6 +57,14 @@ async function run(serverKind, load, { profiled = false, env = {}, flags = [], d
   };
 }
 
+/** The median of 3 runs of `serverKind` under `load`, by `key` of the load generator's result. */
+async function medianRun(serverKind, load, options, key) {
+  const runs = [];
+  for (let i = 0; i < 3; i++) runs.push(await run(serverKind, load, options));
+  runs.sort((a, b) => a.result[key] - b.result[key]);
+  return runs[1];
+}
+
 const PROFILED = { connections: 64, size: 1024, window: 16, binary: false };
 const md = [
   '# Where wsframe\'s CPU goes: 1 KiB × 64 connections echo',
@@ -118,10 +126,7 @@ if (want('split')) {
   );
   for (const [label, load, env] of SPLIT_LOADS) {
     for (const k of [kind, 'ws']) {
-      const runs = [];
-      for (let i = 0; i < 3; i++) runs.push(await run(k, load, { env }));
-      runs.sort((a, b) => a.result.msgPerSec - b.result.msgPerSec);
-      const r = runs[1];
+      const r = await medianRun(k, load, { env }, 'msgPerSec');
       const n = r.result.messages;
       md.push(`| ${label} | ${k} | ${Math.round(r.result.msgPerSec).toLocaleString('en-US')} | ${(1e6 * r.user / n).toFixed(1)} | ${(1e6 * r.system / n).toFixed(1)} | ${(100 * r.system / (r.user + r.system)).toFixed(0)}% | ${(r.faults / n).toFixed(2)} |`);
     }
@@ -213,10 +218,7 @@ if (want('gc')) {
   );
   for (const [label, load] of TAIL_LOADS) {
     for (const k of [kind, 'wsframe-fixed', 'ws', 'uws']) {
-      const runs = [];
-      for (let i = 0; i < 3; i++) runs.push(await run(k, load, { flags: ['--trace-gc-nvp'] }));
-      runs.sort((a, b) => a.result.p99 - b.result.p99);
-      const r = runs[1];
+      const r = await medianRun(k, load, { flags: ['--trace-gc-nvp'] }, 'p99');
       const g = gcStats(r);
       md.push(`| ${label} | ${k} | ${Math.round(r.result.msgPerSec).toLocaleString('en-US')} | ${r.result.p50.toFixed(2)} / ${r.result.p99.toFixed(2)} | ` +
         `${g.perSecond.toFixed(0)} | ${g.p50.toFixed(2)} / ${g.p90.toFixed(2)} / ${g.max.toFixed(2)} | ${g.sweep.toFixed(2)} | ${(100 * g.paused).toFixed(1)}% | ${g.full} |`);
