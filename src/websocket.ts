@@ -14,6 +14,7 @@ import {
 import type { FrameError } from './codec/errors.js';
 import { callLater, receiveEnd, receiveStart, Writer } from './connection/writer.js';
 import { readIntoShared } from './connection/reader.js';
+import { noteReceived } from './connection/allocator.js';
 import { resolveConnectionOptions, type ConnectionOptions, type ResolvedConnectionOptions } from './connection/options.js';
 import { BINARY_TYPES, fromPayload, isBinaryData, isBlob, toPayload, type BinaryType, type SendData } from './connection/convert.js';
 import {
@@ -485,6 +486,7 @@ export class WebSocket extends EventEmitter {
         codec: o.codec, allowRsv1: this._deflate !== null,
       }, inbound);
     }
+    noteReceived(chunk.length);
     receiveStart();
     try {
       decoder.feed(chunk, transient);

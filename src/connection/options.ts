@@ -2,6 +2,7 @@
 // name the allowed values (STYLE.md 11). Shared by the server and the client.
 import type { Codec } from '../codec/types.js';
 import { createCodec } from '../codec/index.js';
+import { DEFAULT_ALLOCATOR_RETAIN, requestRetention } from './allocator.js';
 import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD } from '../protocol/decoder.js';
 
 export interface ConnectionOptions {
@@ -44,6 +45,14 @@ export interface ConnectionOptions {
    * listener, a TLS socket, or a runtime without Node's socket internals keeps its events.
    */
   sharedReadBuffer?: boolean;
+  /**
+   * Bytes of freed memory the C allocator may keep for reuse instead of returning them to
+   * the kernel after each garbage collection (glibc; once per process, the largest value
+   * any server or client asked for, applied once the process has received that many
+   * bytes; at most 64 MiB). Default 64 MiB; 0 leaves the allocator alone. Applications that hand large buffers back and forth reach the same
+   * state by themselves; see src/connection/allocator.ts.
+   */
+  allocatorRetain?: number;
 }
 
 export interface ResolvedConnectionOptions {
@@ -91,6 +100,7 @@ export function resolveConnectionOptions(options: ConnectionOptions): ResolvedCo
   }
   const maxFragments = nonNegativeInteger('maxFragments', options.maxFragments, DEFAULT_MAX_FRAGMENTS);
   if (maxFragments < 1) throw new RangeError('maxFragments must be at least 1');
+  requestRetention(nonNegativeInteger('allocatorRetain', options.allocatorRetain, DEFAULT_ALLOCATOR_RETAIN));
   return {
     maxPayload: nonNegativeInteger('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD),
     maxFragments,
