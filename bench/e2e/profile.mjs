@@ -2,8 +2,8 @@
 // `node --cpu-prof`, pinned to CPU 0, the load generator pinned to CPU 1; the top functions
 // by self time go to bench/results/profile.md. Then, without the profiler, each server's user
 // and system CPU and page faults per message (wsframe and ws) on that row and on 16 × 64 KiB,
-// by default and with glibc's trim threshold raised (the page faults are most of what
-// separates the two at 64 KiB).
+// by default, with wsframe's allocatorRetain off, and with glibc's trim threshold raised
+// (the page faults are most of what separates the two at 64 KiB).
 //   node bench/e2e/profile.mjs [--kind wsframe-wasm] [--seconds 5] [--sections cpu,split,alloc,gc]
 // With --sections, only those run and the result is printed, not written.
 import { spawn } from 'node:child_process';
@@ -103,16 +103,19 @@ if (want('cpu')) {
 }
 
 // Where the time goes besides JavaScript: each server's user and system CPU and minor page
-// faults per message, without the profiler, on the 1 KiB row above and on the 64 KiB row
-// whose target (1.2× ws in MB/s) the benchmark misses; that row again with glibc's trim
-// threshold raised (MALLOC_TRIM_THRESHOLD_, the same for both servers): freed 64 KiB
-// message buffers then stay in the heap instead of going back to the kernel, to be
-// faulted in (zeroed pages) by the next ones. Medians of 3 runs (by msg/s).
+// faults per message, without the profiler, on the 1 KiB row above and on 16 × 64 KiB,
+// where page faults decide the ratio to ws: each message is a new Buffer, and when glibc
+// gives the freed ones back to the kernel the next ones fault in zeroed pages. That row by
+// default (wsframe's allocatorRetain keeps the freed memory: src/connection/allocator.ts),
+// with wsframe's allocatorRetain: 0 (glibc's defaults), and with glibc's trim threshold
+// raised for both servers (MALLOC_TRIM_THRESHOLD_). Medians of 3 runs (by msg/s).
 const TRIM = { MALLOC_TRIM_THRESHOLD_: String(64 << 20) };
 const BIG = { connections: 16, size: 65536, window: 4, binary: true };
+/** [label, load, environment, servers (default: ours and ws)] */
 const SPLIT_LOADS = [
   ['64 × 1 KiB text, 16 in flight', PROFILED, {}],
   ['16 × 64 KiB binary, 4 in flight', BIG, {}],
+  ['16 × 64 KiB binary, allocatorRetain: 0', BIG, { WSFRAME_ALLOCATOR_RETAIN: '0' }, [kind]],
   ['16 × 64 KiB binary, MALLOC_TRIM_THRESHOLD_=64 MiB', BIG, TRIM],
 ];
 if (want('split')) {
@@ -124,8 +127,8 @@ if (want('split')) {
     '| load | server | msg/s | user µs/msg | system µs/msg | system share | page faults/msg |',
     '|---|---|---:|---:|---:|---:|---:|',
   );
-  for (const [label, load, env] of SPLIT_LOADS) {
-    for (const k of [kind, 'ws']) {
+  for (const [label, load, env, kinds = [kind, 'ws']] of SPLIT_LOADS) {
+    for (const k of kinds) {
       const r = await medianRun(k, load, { env }, 'msgPerSec');
       const n = r.result.messages;
       md.push(`| ${label} | ${k} | ${Math.round(r.result.msgPerSec).toLocaleString('en-US')} | ${(1e6 * r.user / n).toFixed(1)} | ${(1e6 * r.system / n).toFixed(1)} | ${(100 * r.system / (r.user + r.system)).toFixed(0)}% | ${(r.faults / n).toFixed(2)} |`);
@@ -211,16 +214,19 @@ if (want('gc')) {
       '("external memory pressure", the reason plain `--trace-gc` gives for nearly all of wsframe\'s at 1 KiB); ' +
       '"sweep" is the part of a scavenge spent freeing dead ArrayBuffers. "paused" is the share of the run spent in any collection. ' +
       '`wsframe-fixed` is a bound, not an echo: it borrows each payload and answers with one preallocated buffer of the same size, ' +
-      'so it makes no Buffer per message; the difference from wsframe is what handing every message its own Buffer (the ws API) costs.',
+      'so it makes no Buffer per message; the difference from wsframe is what handing every message its own Buffer (the ws API) costs. ' +
+      'With `allocatorRetain: 0`, glibc hands the freed Buffers\' memory back to the kernel after each scavenge (its defaults), and the sweep pays for it.',
     '',
     '| load | server | msg/s | RTT p50 / p99 ms | scavenges/s | pause p50 / p90 / max ms | sweep p50 ms | paused | full GCs |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|',
   );
+  const servers = [[kind, {}, kind], [kind, { WSFRAME_ALLOCATOR_RETAIN: '0' }, `${kind}, allocatorRetain: 0`],
+    ['wsframe-fixed', {}, 'wsframe-fixed'], ['ws', {}, 'ws'], ['uws', {}, 'uws']];
   for (const [label, load] of TAIL_LOADS) {
-    for (const k of [kind, 'wsframe-fixed', 'ws', 'uws']) {
-      const r = await medianRun(k, load, { flags: ['--trace-gc-nvp'] }, 'p99');
+    for (const [k, env, name] of servers) {
+      const r = await medianRun(k, load, { flags: ['--trace-gc-nvp'], env }, 'p99');
       const g = gcStats(r);
-      md.push(`| ${label} | ${k} | ${Math.round(r.result.msgPerSec).toLocaleString('en-US')} | ${r.result.p50.toFixed(2)} / ${r.result.p99.toFixed(2)} | ` +
+      md.push(`| ${label} | ${name} | ${Math.round(r.result.msgPerSec).toLocaleString('en-US')} | ${r.result.p50.toFixed(2)} / ${r.result.p99.toFixed(2)} | ` +
         `${g.perSecond.toFixed(0)} | ${g.p50.toFixed(2)} / ${g.p90.toFixed(2)} / ${g.max.toFixed(2)} | ${g.sweep.toFixed(2)} | ${(100 * g.paused).toFixed(1)}% | ${g.full} |`);
     }
   }

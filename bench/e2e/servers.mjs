@@ -69,7 +69,11 @@ if (kind.startsWith('wsframe') || kind.startsWith('ws')) {
   const { WebSocketServer } = ours ? await import('../../dist/index.js') : await import('ws');
   const perMessageDeflate = kind.endsWith('-deflate') ? DEFLATE : false;
   const options = ours
-    ? { port, host, core: kind === 'wsframe-js' ? 'js' : 'wasm', borrowPayload: kind === 'wsframe-borrow' || kind === 'wsframe-fixed', maxBackpressure: 0, perMessageDeflate }
+    ? {
+      port, host, core: kind === 'wsframe-js' ? 'js' : 'wasm', borrowPayload: kind === 'wsframe-borrow' || kind === 'wsframe-fixed', maxBackpressure: 0, perMessageDeflate,
+      // For profile.mjs's comparison with the allocator left alone (the default is 64 MiB).
+      ...(process.env.WSFRAME_ALLOCATOR_RETAIN !== undefined ? { allocatorRetain: Number(process.env.WSFRAME_ALLOCATOR_RETAIN) } : {}),
+    }
     : { port, host, perMessageDeflate };
   const wss = new WebSocketServer(options, ready);
   wss.on('connection', (ws) => {
