@@ -2,7 +2,7 @@
 // as it asked to retain, glibc keeps freed memory instead of trimming its heap after each
 // collection; before that, and with 0, the allocator's defaults stand. The allocator's
 // thresholds are process-wide and only ever rise, so each case runs in a fresh process.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { once } from 'node:events';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { WebSocket, WebSocketServer } from '../src/index.js';
-import { retentionState } from '../src/connection/allocator.js';
+import { noteReceived, requestRetention, retentionState } from '../src/connection/allocator.js';
 
 const MiB = 1024 * 1024;
 const glibc = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)
@@ -55,6 +55,24 @@ describe('allocatorRetain', () => {
     client.close();
     await once(client, 'close');
     await new Promise((r) => wss.close(r));
+  });
+
+  it('a block that cannot be allocated leaves the defaults, without throwing into the read', () => {
+    // Runs after the test above (the process's state carries over): 2 MiB dropped so far.
+    const tried: number[] = [];
+    vi.stubGlobal('ArrayBuffer', function (size: number) {
+      tried.push(size);
+      throw new RangeError('Array buffer allocation failed');
+    });
+    try {
+      requestRetention(16 * MiB);
+      expect(() => noteReceived(16 * MiB)).not.toThrow();
+      expect(() => noteReceived(16 * MiB)).not.toThrow();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(tried).toEqual([8 * MiB]);
+    expect(retentionState().dropped).toBe(8 * MiB);
   });
 
   describe.skipIf(!glibc)('on glibc: RSS handed back after a 20 MiB Buffer is dropped', () => {

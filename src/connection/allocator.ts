@@ -56,7 +56,12 @@ export function noteReceived(length: number): void {
   received += length;
   if (received < 2 * wanted) return;
   dropped = wanted;
-  void new ArrayBuffer(wanted);
+  try {
+    void new ArrayBuffer(wanted);
+  } catch {
+    // No room for the block (a memory limit, strict overcommit): keep the defaults. This
+    // runs inside a socket's read, which must not throw for it; it is not tried again.
+  }
 }
 
 /** The block asked for, the block dropped, and bytes counted toward it (for tests and diagnostics). */
