@@ -49,8 +49,8 @@ export interface ConnectionOptions {
    * Bytes of freed memory the C allocator may keep for reuse instead of returning them to
    * the kernel after each garbage collection (glibc; once per process, the largest value
    * any server or client asked for, applied once the process has received that many
-   * bytes; at most 64 MiB). Default 64 MiB; 0 leaves the allocator alone. Applications that hand large buffers back and forth reach the same
-   * state by themselves; see src/connection/allocator.ts.
+   * bytes; at most 64 MiB). Default 64 MiB; 0 leaves the allocator alone. Done by raising
+   * glibc's dynamic thresholds, as freeing any large Buffer does: src/connection/allocator.ts.
    */
   allocatorRetain?: number;
 }
