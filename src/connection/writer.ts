@@ -18,6 +18,7 @@ import type { Duplex } from 'node:stream';
 import type { Codec } from '../codec/types.js';
 import { KeyPool, headerLength, writeHeader } from '../protocol/encoder.js';
 import { allocBytes, copyBytes } from '../protocol/bytes.js';
+import { lending } from '../protocol/decoder.js';
 
 /** Payloads at least this long travel as their own buffer (no copy when unmasked). */
 const LARGE = 16 * 1024;
@@ -112,7 +113,7 @@ export class Writer {
     // (slice() made an ArrayBuffer per message: an echo of borrowed 1 KiB payloads, 16
     // connections × 64 in flight, ran at 578-603 k msg/s with it, 761-862 k with this).
     const n = this.count++;
-    this.payloads[n] = this.codec.owns(payload) ? copyBytes(payload) : payload;
+    this.payloads[n] = lending && this.codec.owns(payload) ? copyBytes(payload) : payload;
     this.bits[n] = (fin ? FIN : 0) | (rsv1 ? RSV1 : 0) | opcode;
     this.queuedBytes += headerLength(payload.length, this.masked) + payload.length;
     if (cb) this.callbacks.push(cb);
