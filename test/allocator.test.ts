@@ -22,6 +22,9 @@ describe('allocatorRetain', () => {
   it('is validated with the other options', () => {
     expect(() => new WebSocketServer({ noServer: true, allocatorRetain: -1 })).toThrow(RangeError);
     expect(() => new WebSocketServer({ noServer: true, allocatorRetain: 1.5 })).toThrow(/allocatorRetain must be an integer >= 0 \(got 1.5\)/);
+    // Options that are refused ask for nothing.
+    expect(() => new WebSocketServer({ noServer: true, allocatorRetain: 8 * MiB, maxPayload: -1 })).toThrow(/maxPayload/);
+    expect(retentionState().wanted).toBe(0);
   });
 
   it('is asked for by a server and applied once its connections have received that much', async () => {

@@ -5,7 +5,8 @@
 // at start; the next allocations then fault in fresh, zeroed pages. An echo of 64 KiB
 // messages on 16 connections took 1-7 page faults per message that way and ran at 21-28 k
 // msg/s; with the retention below, 0.08 faults and 32-34 k (A/B runs of that row; in
-// bench/results/profile.md, medians of 3 in one run, 28.9 k and 30.8 k).
+// bench/results/profile.md, medians of 3 in one run: 2.01 faults and 29.4 k without it,
+// 0.08 and 33.6 k with it).
 //
 // glibc raises its thresholds by itself when a block it had mapped on its own (larger than
 // the mmap threshold, at most 32 MiB) is freed: the mmap threshold becomes the block's size
@@ -21,9 +22,9 @@
 // The amount: V8 runs a scavenge whenever young ArrayBuffers add up to twice its default
 // semi-space, 32 MiB on 64-bit, whatever --max-semi-space-size says (heap.cc,
 // Heap::AllocateExternalBackingStore, reason "external memory pressure"), so about that
-// much is freed at once. A 32 MiB trim threshold (a 16 MiB block) sat on that edge: in two of four runs it
-// trimmed the whole batch each time, 9,770 brk calls in 2 s against 1,214 with no
-// retention. 64 MiB: 2-18.
+// much is freed at once. A 32 MiB trim threshold (a 16 MiB block) sat on that edge: in
+// two of four runs it trimmed the whole batch each time, 9,770 brk calls in 2 s against
+// 1,214 with no retention. 64 MiB: 2-18.
 
 /** The default retention, the most there is: freed memory glibc may keep for reuse. */
 export const DEFAULT_ALLOCATOR_RETAIN = 64 * 1024 * 1024;

@@ -100,8 +100,8 @@ export function resolveConnectionOptions(options: ConnectionOptions): ResolvedCo
   }
   const maxFragments = nonNegativeInteger('maxFragments', options.maxFragments, DEFAULT_MAX_FRAGMENTS);
   if (maxFragments < 1) throw new RangeError('maxFragments must be at least 1');
-  requestRetention(nonNegativeInteger('allocatorRetain', options.allocatorRetain, DEFAULT_ALLOCATOR_RETAIN));
-  return {
+  const allocatorRetain = nonNegativeInteger('allocatorRetain', options.allocatorRetain, DEFAULT_ALLOCATOR_RETAIN);
+  const resolved: ResolvedConnectionOptions = {
     maxPayload: nonNegativeInteger('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD),
     maxFragments,
     maxBufferedChunks: Math.max(1, nonNegativeInteger('maxBufferedChunks', options.maxBufferedChunks, 1024)),
@@ -115,4 +115,7 @@ export function resolveConnectionOptions(options: ConnectionOptions): ResolvedCo
     sharedReadBuffer: flag('sharedReadBuffer', options.sharedReadBuffer, true),
     codec: sharedCodec(core),
   };
+  // Only once every option is valid: options that throw ask for nothing.
+  requestRetention(allocatorRetain);
+  return resolved;
 }
